@@ -1,0 +1,124 @@
+//! Monitoring points (危险地段) and what their checks say about them now.
+//!
+//! A point's current verdict is that of its latest check in clock order: a
+//! danger stays open until a later check at the point says otherwise.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::event::{Event, EventBody};
+use crate::hazard::clock_order;
+use crate::ids::{CheckId, GridCode, PointCode, Username};
+use crate::keys::{PointKind, Verdict};
+
+/// A monitoring point as the office imports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct MonitoringPoint {
+    pub code: PointCode,
+    pub name: String,
+    pub kind: PointKind,
+    pub grid: GridCode,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    /// 监管责任人.
+    pub monitor: Option<String>,
+}
+
+/// The latest check of a point.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct LastCheck {
+    pub check: CheckId,
+    pub verdict: Verdict,
+    pub at: DateTime<Utc>,
+    pub by: Username,
+}
+
+/// The latest of a point's check events, in clock order.
+pub fn last_check<'a>(checks: impl IntoIterator<Item = &'a Event>) -> Option<LastCheck> {
+    checks
+        .into_iter()
+        .filter(|e| matches!(e.body, EventBody::CheckLogged(_)))
+        .max_by(|a, b| clock_order(a, b))
+        .map(|e| match &e.body {
+            EventBody::CheckLogged(c) => LastCheck {
+                check: c.check,
+                verdict: c.verdict,
+                at: e.hlc.time(),
+                by: e.author.clone(),
+            },
+            _ => unreachable!(),
+        })
+}
+
+/// A danger reported at the point and not yet followed by a calmer check.
+pub fn danger_open(last: Option<&LastCheck>) -> bool {
+    last.is_some_and(|l| l.verdict == Verdict::Danger)
+}
+
+/// Whether a check is due: none yet, or the last is older than the interval
+/// (e.g. 24 hours in flood-season duty).
+pub fn check_due(last: Option<&LastCheck>, interval: Duration, now: DateTime<Utc>) -> bool {
+    last.is_none_or(|l| now - l.at >= interval)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::CheckLogged;
+    use crate::hlc::Hlc;
+    use crate::ids::{DeviceId, EventId};
+
+    fn check(wall_ms: u64, verdict: Verdict) -> Event {
+        Event {
+            id: EventId::new(),
+            hlc: Hlc {
+                wall_ms,
+                counter: 0,
+                node: DeviceId::new(),
+            },
+            author: "li".parse().unwrap(),
+            device: DeviceId::new(),
+            body: EventBody::CheckLogged(CheckLogged {
+                check: CheckId::new(),
+                point: "LS-1".parse().unwrap(),
+                grid: "V1".parse().unwrap(),
+                verdict,
+                readings: Default::default(),
+                note: None,
+                location: None,
+                photos: vec![],
+            }),
+        }
+    }
+
+    #[test]
+    fn latest_check_decides_whatever_the_arrival_order() {
+        let early_danger = check(1_000, Verdict::Danger);
+        let later_normal = check(2_000, Verdict::Normal);
+        let last = last_check([&later_normal, &early_danger]).unwrap();
+        assert_eq!(last.verdict, Verdict::Normal);
+        assert!(!danger_open(Some(&last)));
+        let last = last_check([&early_danger]).unwrap();
+        assert!(danger_open(Some(&last)));
+        assert!(last_check([]).is_none());
+    }
+
+    #[test]
+    fn due_after_the_interval() {
+        let c = check(1_700_000_000_000, Verdict::Normal);
+        let last = last_check([&c]).unwrap();
+        let at = last.at;
+        assert!(!check_due(
+            Some(&last),
+            Duration::hours(24),
+            at + Duration::hours(23)
+        ));
+        assert!(check_due(
+            Some(&last),
+            Duration::hours(24),
+            at + Duration::hours(24)
+        ));
+        assert!(check_due(None, Duration::hours(24), at));
+    }
+}
