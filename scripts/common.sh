@@ -8,6 +8,9 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/gridsafe/target}"
 # real-webview and headless-browser tests, the document renderer).
 GRIDSAFE_APT_PACKAGES=(
   build-essential pkg-config curl ca-certificates
+  libwebkit2gtk-4.1-dev libjavascriptcoregtk-4.1-dev libgtk-3-dev
+  libsoup-3.0-dev librsvg2-dev libssl-dev libxdo-dev
+  webkit2gtk-driver xvfb xauth chromium fonts-noto-cjk
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

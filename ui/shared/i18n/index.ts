@@ -56,11 +56,25 @@ function escapeLabels(value: LabelValue): LabelValue {
 // Assigned without a cast: if the generator changes the file's shape, this is a type error.
 const defaultLabels: LabelsFile = generatedLabels;
 
-/** UI strings of every locale with the generated labels merged in under `keys`. */
-export function buildMessages(labels: LabelsFile = defaultLabels) {
+/** A page's own UI strings, per locale, added to the shared ones. */
+export type ExtraMessages = Record<AppLocale, Record<string, unknown>>;
+
+/**
+ * UI strings of every locale with the generated labels merged in under `keys`
+ * and a page's own strings (`extra`) added beside them. The extra strings must
+ * use their own top-level keys: they may not replace a shared one or `keys`.
+ */
+export function buildMessages(labels: LabelsFile = defaultLabels, extra?: ExtraMessages) {
+  for (const locale of SUPPORTED_LOCALES) {
+    const shared = locale === 'en' ? en : zhCN;
+    const clash = Object.keys(extra?.[locale] ?? {}).filter(
+      (key) => key === LABELS_NAMESPACE || key in shared,
+    );
+    if (clash.length > 0) throw new Error(`page messages redefine shared keys: ${clash.join(', ')}`);
+  }
   return {
-    'zh-CN': { ...zhCN, [LABELS_NAMESPACE]: escapeLabels(labels['zh-CN']) },
-    en: { ...en, [LABELS_NAMESPACE]: escapeLabels(labels.en) },
+    'zh-CN': { ...extra?.['zh-CN'], ...zhCN, [LABELS_NAMESPACE]: escapeLabels(labels['zh-CN']) },
+    en: { ...extra?.en, ...en, [LABELS_NAMESPACE]: escapeLabels(labels.en) },
   } satisfies Record<AppLocale, Record<string, unknown>>;
 }
 
@@ -91,14 +105,16 @@ function applyDocumentLang(locale: AppLocale): void {
 }
 
 /** Creates the i18n plugin; the locale defaults to the stored one, else zh-CN. */
-export function createGridsafeI18n(options: { locale?: AppLocale; labels?: LabelsFile } = {}) {
+export function createGridsafeI18n(
+  options: { locale?: AppLocale; labels?: LabelsFile; messages?: ExtraMessages } = {},
+) {
   const locale = options.locale ?? readStoredLocale();
   applyDocumentLang(locale);
   return createI18n({
     legacy: false,
     locale,
     fallbackLocale: FALLBACK_LOCALE,
-    messages: buildMessages(options.labels),
+    messages: buildMessages(options.labels, options.messages),
   });
 }
 
