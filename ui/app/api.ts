@@ -1,0 +1,151 @@
+/**
+ * The phone app's only door to the native side: one typed function per Tauri
+ * command. Views and composables import from here and never call `invoke`
+ * themselves, so the command names and argument shapes live in one place.
+ *
+ * Tauri 2 maps a camelCase key of the argument object to the command's
+ * snake_case parameter; every key used here is a single word, so both
+ * spellings agree. The native side rejects with a string a person can read;
+ * it is wrapped in ApiError so callers can `catch (e)` and show `e.message`.
+ */
+import { invoke, type InvokeArgs } from '@tauri-apps/api/core';
+import type {
+  Event,
+  EventKind,
+  GridCode,
+  GridNode,
+  HazardId,
+  HazardLevel,
+  HazardState,
+  LastCheck,
+  Location,
+  MonitoringPoint,
+  PhotoHash,
+  PointCode,
+  ReadingValue,
+  Role,
+  Sector,
+  Superseded,
+  Verdict,
+} from '../shared/generated/types';
+
+export type Session = {
+  user: string;
+  role: Role;
+  grids: GridCode[];
+  server: string;
+  device_id: string;
+};
+export type SyncState = 'pending' | 'sent' | 'accepted' | 'rejected';
+export type RecordSync = { state: SyncState; reason: string | null; superseded: Superseded | null };
+export type HazardView = { state: HazardState; sync: RecordSync };
+export type TrailEntry = { event: Event; sync: RecordSync };
+export type HazardDetail = { view: HazardView; trail: TrailEntry[] };
+export type PointView = { point: MonitoringPoint; last_check: LastCheck | null; check_due: boolean };
+/** A photo kept on the device; `thumb` is a data: URL of the 320 px thumbnail. */
+export type PhotoRef = { hash: PhotoHash; thumb: string; bytes: number };
+export type OutboxPhoto = { hash: PhotoHash; size: number; uploaded: number };
+export type OutboxItem = {
+  seq: number;
+  event_id: string;
+  kind: EventKind;
+  summary: string;
+  state: SyncState;
+  reason: string | null;
+  urgent: boolean;
+  photos: OutboxPhoto[];
+};
+export type SyncStatus = {
+  pending_events: number;
+  pending_blobs: number;
+  rejected: number;
+  last_sync: string | null;
+  last_error: string | null;
+};
+export type SyncReport = {
+  pushed: number;
+  accepted: number;
+  rejected: number;
+  blobs_uploaded: number;
+  pulled: number;
+};
+export type LocationFix = Location;
+export type Readings = Record<string, ReadingValue>;
+
+export type NewHazard = {
+  grid: GridCode;
+  sector: Sector;
+  level: HazardLevel;
+  description: string;
+  place: string | null;
+  location: LocationFix | null;
+  photos: PhotoHash[];
+};
+export type NewRectification = { hazard: HazardId; note: string; photos: PhotoHash[] };
+export type NewCheck = {
+  point: PointCode;
+  verdict: Verdict;
+  readings: Readings;
+  note: string | null;
+  location: LocationFix | null;
+  photos: PhotoHash[];
+};
+
+/** Prefix of the sign-out refusal while records or photos still wait to be sent. */
+export const UNSYNCED_PREFIX = 'unsynced:';
+
+export class ApiError extends Error {
+  constructor(
+    readonly command: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  /** Sign-out was refused because data has not reached the server yet. */
+  get unsynced(): boolean {
+    return this.message.startsWith(UNSYNCED_PREFIX);
+  }
+}
+
+/** The text to show a person for anything a call threw. */
+export function errorText(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'string') return error;
+  return JSON.stringify(error);
+}
+
+async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (error) {
+    throw new ApiError(command, errorText(error));
+  }
+}
+
+export const api = {
+  session: () => call<Session | null>('session'),
+  enroll: (server: string, username: string, password: string) =>
+    call<Session>('enroll', { server, username, password }),
+  /** Refused with an `unsynced:` error while data waits, unless `force`. */
+  signOut: (force: boolean) => call<void>('sign_out', { force }),
+  grids: () => call<GridNode[]>('grids'),
+  points: () => call<PointView[]>('points'),
+  hazards: () => call<HazardView[]>('hazards'),
+  hazard: (id: HazardId) => call<HazardDetail>('hazard', { id }),
+  /** The raw image goes as the request body; the native side resizes, hashes and keeps it. */
+  addPhoto: (bytes: Uint8Array) => call<PhotoRef>('add_photo', bytes),
+  /** The thumbnail of a stored photo, or null when this device does not hold it. */
+  photoThumb: (hash: PhotoHash) => call<string | null>('photo_thumb', { hash }),
+  addHazard: (input: NewHazard) => call<HazardId>('add_hazard', { ...input }),
+  rectify: (input: NewRectification) => call<string>('rectify', { ...input }),
+  addCheck: (input: NewCheck) => call<string>('add_check', { ...input }),
+  suggestVerdict: (point: PointCode, readings: Readings) =>
+    call<Verdict>('suggest_verdict', { point, readings }),
+  sync: () => call<SyncReport>('sync'),
+  syncStatus: () => call<SyncStatus>('sync_status'),
+  outbox: () => call<OutboxItem[]>('outbox'),
+};
+
+export type Api = typeof api;
