@@ -5,6 +5,8 @@
 //! [`Session`] is a signed-in device: it stamps events the way a phone does
 //! and numbers its pushes with a gapless sequence.
 
+pub mod webview;
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Output, Stdio};
