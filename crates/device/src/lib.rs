@@ -11,6 +11,9 @@
 //! - [`api`], [`sync`] and [`enroll`]: talking to the server.
 //! - [`cli`]: the `gridsafe-field` command line.
 
+pub mod api;
+pub mod cli;
+pub mod enroll;
 pub mod error;
 pub mod migrations;
 pub mod outbox;
@@ -19,6 +22,9 @@ pub mod record;
 pub mod reference;
 pub mod state;
 pub mod store;
+pub mod sync;
+#[cfg(test)]
+pub(crate) mod testing;
 
 pub use error::DeviceError;
 pub use store::Store;

@@ -143,6 +143,18 @@ pub enum RecordSync {
     FromServer,
 }
 
+impl RecordSync {
+    pub fn key(self) -> &'static str {
+        match self {
+            RecordSync::Pending => "pending",
+            RecordSync::Sent => "sent",
+            RecordSync::Rejected => "rejected",
+            RecordSync::Accepted => "accepted",
+            RecordSync::FromServer => "from_server",
+        }
+    }
+}
+
 fn summarize(events: &[EventSync]) -> RecordSync {
     let any = |s| events.iter().any(|e| e.sync == s);
     if events.is_empty() {
