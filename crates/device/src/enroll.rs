@@ -56,12 +56,10 @@ pub fn enroll(
     if let (Some(prev), true) = (&previous, waiting)
         && prev.device != resp.device_id
     {
-        {
-            return Err(SyncError::Usage(format!(
-                "the server gave this device a new id ({}) while records made as {} still wait to be sent; ask the town office to restore the device",
-                resp.device_id, prev.device
-            )));
-        }
+        return Err(SyncError::Usage(format!(
+            "the server gave this device a new id ({}) while records made as {} still wait to be sent; ask the town office to restore the device",
+            resp.device_id, prev.device
+        )));
     }
     let enrollment = Enrollment {
         server: server.clone(),
