@@ -1,2 +1,30 @@
 //! The town office's server: the phones push to it and pull from it, and the
 //! office console reads from it.
+//!
+//! - [`cli`]: the command line (`serve`, `user`, `grid`, `point`, `device`).
+//! - [`config`]: settings from flags, environment and a TOML file.
+//! - [`state`] and [`router`]: what handlers share, and the routes.
+//! - [`store`]: the storage trait, its SQLite backend and the blob store.
+//! - [`auth`], [`ratelimit`]: accounts, tokens, sign-in limits.
+//! - [`sync`]: push, pull and the rules every event passes.
+//! - [`photos`]: resumable, verified photo upload and thumbnails.
+//! - [`office`], [`summary`]: the console's API and per-grid results.
+//! - [`import`], [`demo`]: spreadsheets in, a demo town.
+
+pub mod auth;
+pub mod calendar;
+pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod extract;
+pub mod import;
+pub mod office;
+pub mod photos;
+pub mod ratelimit;
+pub mod router;
+pub mod state;
+pub mod store;
+pub mod summary;
+pub mod sync;

@@ -1,0 +1,191 @@
+//! Accounts, sign-in and bearer tokens.
+//!
+//! Passwords are kept as argon2id hashes. A sign-in gives a random bearer
+//! token (32 bytes) bound to one device; the server keeps only the token's
+//! SHA-256, so a copy of the database lets no one sign in. Revoking a device
+//! (a lost phone) revokes every token bound to it. Failed sign-ins are
+//! limited per account and per address.
+
+use std::net::SocketAddr;
+
+use argon2::password_hash::{PasswordHasher, SaltString};
+use argon2::{Argon2, PasswordHash, PasswordVerifier};
+use axum::Json;
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use chrono::{Duration, Utc};
+use gridsafe_core::access::Scope;
+use gridsafe_core::wire::{LoginRequest, LoginResponse};
+use gridsafe_core::{DeviceId, Username};
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::state::AppState;
+
+/// An argon2id hash of a password, in the PHC string format.
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>())
+        .map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?
+        .to_string())
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+/// A new bearer token: 32 random bytes as hex.
+pub fn new_token() -> String {
+    hex::encode(rand::random::<[u8; 32]>())
+}
+
+/// What the server stores of a token.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// The signed-in caller of a request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: Username,
+    pub scope: Scope,
+    pub device: DeviceId,
+}
+
+impl Caller {
+    pub fn require_office(&self) -> Result<(), ApiError> {
+        if self.scope.is_office() {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(
+                "only the town safety office may do this".into(),
+            ))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, ApiError> {
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .ok_or(ApiError::Unauthorized)?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(ApiError::Unauthorized)?;
+        let hash = token_hash(token);
+        let rec = st
+            .blocking(move |s| s.token(&hash))
+            .await?
+            .ok_or(ApiError::BadToken)?;
+        if rec.revoked {
+            return Err(ApiError::TokenRevoked);
+        }
+        if rec.expires_at <= Utc::now() {
+            return Err(ApiError::TokenExpired);
+        }
+        Ok(Caller {
+            user: rec.user,
+            scope: Scope {
+                role: rec.role,
+                grids: rec.grids,
+            },
+            device: rec.device,
+        })
+    }
+}
+
+/// Signs in and binds a new token to the device (issuing a device id when
+/// the device has none yet).
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth",
+    request_body(content = Object, description = "LoginRequest: {username, password, device_id?, device_name?}"),
+    responses(
+        (status = 200, description = "LoginResponse: {token, user, role, grids, device_id, expires_at}"),
+        (status = 401, description = "bad_credentials"),
+        (status = 403, description = "device_revoked"),
+        (status = 429, description = "too_many_attempts, with Retry-After"),
+    ))]
+pub async fn login(
+    State(st): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<Json<LoginResponse>, ApiError> {
+    let account_key = format!("user:{}", req.username.trim());
+    let keys = [account_key.clone(), format!("addr:{}", addr.ip())];
+    st.limiter
+        .check(&keys)
+        .map_err(|retry_after_secs| ApiError::TooManyAttempts { retry_after_secs })?;
+    let name: Option<Username> = req.username.parse().ok();
+    let user = match name {
+        Some(n) => st.blocking(move |s| s.user(&n)).await?,
+        None => None,
+    };
+    let password = req.password.clone();
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
+    let ok = tokio::task::spawn_blocking(move || match hash {
+        Some(h) => verify_password(&password, &h),
+        None => false,
+    })
+    .await?;
+    let Some(user) = user.filter(|_| ok) else {
+        st.limiter.fail(&keys);
+        tracing::info!(user = %req.username, %addr, "failed sign-in");
+        return Err(ApiError::BadCredentials);
+    };
+    st.limiter.succeed(&account_key);
+    let device = req.device_id.unwrap_or_default();
+    let device_name = req.device_name.clone();
+    let u = user.name.clone();
+    let enrolled = st
+        .blocking(move |s| s.enrol_device(device, &u, device_name.as_deref()))
+        .await?;
+    if !enrolled {
+        return Err(ApiError::DeviceRevoked);
+    }
+    let token = new_token();
+    let expires_at = Utc::now() + Duration::days(st.settings.token_days as i64);
+    let (hash, u) = (token_hash(&token), user.name.clone());
+    st.blocking(move |s| s.add_token(&hash, &u, device, expires_at))
+        .await?;
+    tracing::info!(user = %user.name, %device, "signed in");
+    Ok(Json(LoginResponse {
+        token,
+        user: user.name,
+        role: user.role,
+        grids: user.grids,
+        device_id: device,
+        expires_at,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_and_tokens() {
+        let h = hash_password("秘密-123").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("秘密-123", &h));
+        assert!(!verify_password("secret", &h));
+        let t = new_token();
+        assert_eq!(t.len(), 64);
+        assert_ne!(t, new_token());
+        assert_eq!(token_hash(&t).len(), 64);
+        assert_ne!(token_hash(&t), t);
+    }
+}

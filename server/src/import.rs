@@ -1,0 +1,521 @@
+//! Importing the grid tree and the monitoring points from the office's
+//! spreadsheets: .xlsx, or .csv in UTF-8 (with or without a BOM) or GBK, the
+//! encoding Excel uses on a Chinese Windows.
+//!
+//! Headers may be the contract's keys or their Chinese names; levels and
+//! kinds may be keys or labels. The whole file is checked first (every row,
+//! then the tree it makes with the grids already stored) and refused with
+//! each bad row's number and reason: nothing is half-imported.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use gridsafe_core::location::{CHINA_LAT, CHINA_LON};
+use gridsafe_core::point::MonitoringPoint;
+use gridsafe_core::{
+    GridCode, GridLevel, GridNode, GridTree, Lang, PointCode, PointKind, StableKey,
+};
+
+use crate::store::Store;
+
+/// What is wrong with a file, row by row (row 1 is the header).
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("cannot read {path}: {reason}")]
+    Unreadable { path: String, reason: String },
+    #[error("{} refused, nothing imported:\n{}", .path, .rows.iter().map(|(r, m)| format!("  row {r}: {m}")).collect::<Vec<_>>().join("\n"))]
+    Rows {
+        path: String,
+        rows: Vec<(usize, String)>,
+    },
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+/// Decodes CSV bytes: a UTF-8 BOM or valid UTF-8 is UTF-8, anything else is
+/// read as GBK (and refused if it is not that either).
+pub fn decode_text(bytes: &[u8]) -> Option<String> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return Some(s.to_owned());
+    }
+    encoding_rs::GBK
+        .decode_without_bom_handling_and_without_replacement(bytes)
+        .map(|s| s.into_owned())
+}
+
+fn cell_text(c: &calamine::Data) -> String {
+    use calamine::Data;
+    match c {
+        Data::Empty => String::new(),
+        // Codes typed as numbers come back as floats: 510001 not 510001.0.
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Int(i) => i.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// The rows of a file, header first, as trimmed text.
+pub fn read_rows(path: &Path) -> Result<Vec<Vec<String>>, ImportError> {
+    let unreadable = |reason: String| ImportError::Unreadable {
+        path: path.display().to_string(),
+        reason,
+    };
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let rows: Vec<Vec<String>> = match ext.as_str() {
+        "xlsx" | "xlsm" | "xls" => {
+            use calamine::Reader;
+            let mut wb =
+                calamine::open_workbook_auto(path).map_err(|e| unreadable(e.to_string()))?;
+            let range = wb
+                .worksheet_range_at(0)
+                .ok_or_else(|| unreadable("the workbook has no sheet".into()))?
+                .map_err(|e| unreadable(e.to_string()))?;
+            range
+                .rows()
+                .map(|r| r.iter().map(|c| cell_text(c).trim().to_owned()).collect())
+                .collect()
+        }
+        "csv" | "txt" => {
+            let bytes = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
+            let text = decode_text(&bytes)
+                .ok_or_else(|| unreadable("the file is neither UTF-8 nor GBK text".into()))?;
+            let mut rdr = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(text.as_bytes());
+            let mut out = Vec::new();
+            for (i, rec) in rdr.records().enumerate() {
+                let rec = rec.map_err(|e| unreadable(format!("row {}: {e}", i + 1)))?;
+                out.push(rec.iter().map(|c| c.trim().to_owned()).collect());
+            }
+            out
+        }
+        _ => return Err(unreadable("expected a .csv or .xlsx file".into())),
+    };
+    Ok(rows)
+}
+
+/// Where each wanted column is, by its key or Chinese name.
+fn columns(
+    header: &[String],
+    wanted: &[(&'static str, &'static str, bool)],
+) -> Result<HashMap<&'static str, usize>, String> {
+    let mut at = HashMap::new();
+    for (key, zh, required) in wanted {
+        let pos = header
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case(key) || h == zh);
+        match pos {
+            Some(p) => {
+                at.insert(*key, p);
+            }
+            None if *required => {
+                return Err(format!("the header has no column {key} ({zh})"));
+            }
+            None => {}
+        }
+    }
+    Ok(at)
+}
+
+/// A key by its key, its zh-CN or en label, or one of the label's parts
+/// (镇 and 乡 for "镇(乡)").
+pub fn key_or_label<K: StableKey>(text: &str) -> Option<K> {
+    let t = text.trim();
+    K::ALL.iter().copied().find(|k| {
+        let zh = k.label(Lang::ZhCn);
+        k.key().eq_ignore_ascii_case(t)
+            || zh == t
+            || k.label(Lang::En).eq_ignore_ascii_case(t)
+            || zh
+                .split(['(', ')', '（', '）'])
+                .any(|part| !part.is_empty() && part == t)
+    })
+}
+
+fn get<'a>(row: &'a [String], at: &HashMap<&str, usize>, key: &str) -> &'a str {
+    at.get(key)
+        .and_then(|&i| row.get(i))
+        .map(|s| s.as_str())
+        .unwrap_or("")
+}
+
+fn is_blank(row: &[String]) -> bool {
+    row.iter().all(|c| c.is_empty())
+}
+
+/// Imports grids: all rows or none. Returns how many were imported.
+pub fn import_grids(store: &dyn Store, path: &Path) -> Result<usize, ImportError> {
+    let rows = read_rows(path)?;
+    let nodes = parse_grids(&rows, store.grids()?).map_err(|rows| ImportError::Rows {
+        path: path.display().to_string(),
+        rows,
+    })?;
+    store.upsert_grids(&nodes)?;
+    Ok(nodes.len())
+}
+
+/// Checks the rows and the tree they make with `existing`.
+pub fn parse_grids(
+    rows: &[Vec<String>],
+    existing: Vec<GridNode>,
+) -> Result<Vec<GridNode>, Vec<(usize, String)>> {
+    let Some(header) = rows.first() else {
+        return Err(vec![(1, "the file is empty".into())]);
+    };
+    let at = columns(
+        header,
+        &[
+            ("code", "编码", true),
+            ("name", "名称", true),
+            ("parent_code", "上级编码", true),
+            ("level", "层级", true),
+            ("responsible", "责任人", false),
+        ],
+    )
+    .map_err(|e| vec![(1, e)])?;
+    let mut errors = Vec::new();
+    let mut nodes = Vec::new();
+    let mut row_of: HashMap<GridCode, usize> = HashMap::new();
+    for (i, row) in rows.iter().enumerate().skip(1) {
+        let n = i + 1;
+        if is_blank(row) {
+            continue;
+        }
+        let code = match get(row, &at, "code").parse::<GridCode>() {
+            Ok(c) => c,
+            Err(e) => {
+                errors.push((n, e.to_string()));
+                continue;
+            }
+        };
+        if let Some(first) = row_of.insert(code.clone(), n) {
+            errors.push((n, format!("grid {code} is also on row {first}")));
+        }
+        let name = get(row, &at, "name").to_owned();
+        if name.is_empty() {
+            errors.push((n, format!("grid {code} has no name")));
+        }
+        let parent = match get(row, &at, "parent_code") {
+            "" => None,
+            p => match p.parse::<GridCode>() {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    errors.push((n, format!("parent: {e}")));
+                    None
+                }
+            },
+        };
+        let level_text = get(row, &at, "level");
+        let Some(level) = key_or_label::<GridLevel>(level_text) else {
+            errors.push((
+                n,
+                format!(
+                    "level {level_text:?} is not one of county, town, village, unit (县, 镇, 村, 企业单位)"
+                ),
+            ));
+            continue;
+        };
+        let responsible = Some(get(row, &at, "responsible").to_owned()).filter(|s| !s.is_empty());
+        nodes.push(GridNode {
+            code,
+            name,
+            parent,
+            level,
+            responsible,
+        });
+    }
+    if nodes.is_empty() && errors.is_empty() {
+        errors.push((2, "the file has no grids".into()));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    // The tree as it will stand: stored grids, replaced by the file's rows.
+    let mut merged: Vec<GridNode> = existing
+        .into_iter()
+        .filter(|g| !row_of.contains_key(&g.code))
+        .collect();
+    merged.extend(nodes.iter().cloned());
+    if let Err(e) = GridTree::new(merged) {
+        use gridsafe_core::grid::GridError::*;
+        let code = match &e {
+            Duplicate(c) | Cycle(c) | EmptyName(c) | Unknown(c) => Some(c),
+            UnknownParent { code, .. } | LevelOrder { code, .. } => Some(code),
+        };
+        let row = code.and_then(|c| row_of.get(c)).copied().unwrap_or(1);
+        return Err(vec![(row, e.to_string())]);
+    }
+    Ok(nodes)
+}
+
+/// Imports monitoring points: all rows or none.
+pub fn import_points(store: &dyn Store, path: &Path) -> Result<usize, ImportError> {
+    let rows = read_rows(path)?;
+    let tree = GridTree::new(store.grids()?).map_err(|e| ImportError::Rows {
+        path: path.display().to_string(),
+        rows: vec![(0, format!("the stored grid tree is broken: {e}"))],
+    })?;
+    let points = parse_points(&rows, &tree).map_err(|rows| ImportError::Rows {
+        path: path.display().to_string(),
+        rows,
+    })?;
+    store.upsert_points(&points)?;
+    Ok(points.len())
+}
+
+pub fn parse_points(
+    rows: &[Vec<String>],
+    tree: &GridTree,
+) -> Result<Vec<MonitoringPoint>, Vec<(usize, String)>> {
+    let Some(header) = rows.first() else {
+        return Err(vec![(1, "the file is empty".into())]);
+    };
+    let at = columns(
+        header,
+        &[
+            ("code", "编码", true),
+            ("name", "名称", true),
+            ("kind", "类型", true),
+            ("grid_code", "网格编码", true),
+            ("lat", "纬度", false),
+            ("lon", "经度", false),
+            ("monitor", "监管责任人", false),
+        ],
+    )
+    .map_err(|e| vec![(1, e)])?;
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    let mut seen: HashSet<PointCode> = HashSet::new();
+    for (i, row) in rows.iter().enumerate().skip(1) {
+        let n = i + 1;
+        if is_blank(row) {
+            continue;
+        }
+        let before = errors.len();
+        let code = get(row, &at, "code").parse::<PointCode>();
+        if let Ok(c) = &code
+            && !seen.insert(c.clone())
+        {
+            errors.push((n, format!("point {c} appears twice in the file")));
+        }
+        if let Err(e) = &code {
+            errors.push((n, e.to_string()));
+        }
+        let name = get(row, &at, "name").to_owned();
+        if name.is_empty() {
+            errors.push((n, "the point has no name".into()));
+        }
+        let kind_text = get(row, &at, "kind");
+        let kind = key_or_label::<PointKind>(kind_text);
+        if kind.is_none() {
+            errors.push((
+                n,
+                format!(
+                    "kind {kind_text:?} is not one of landslide, reservoir, pond_dam, embankment, deep_water (滑坡体, 水库, 塘坝, 河堤, 深水区)"
+                ),
+            ));
+        }
+        let grid = match get(row, &at, "grid_code").parse::<GridCode>() {
+            Ok(g) if tree.contains(&g) => Some(g),
+            Ok(g) => {
+                errors.push((n, format!("there is no grid {g}; import the grids first")));
+                None
+            }
+            Err(e) => {
+                errors.push((n, e.to_string()));
+                None
+            }
+        };
+        let mut coord = |key: &str, range: (f64, f64)| -> Option<f64> {
+            let t = get(row, &at, key);
+            if t.is_empty() {
+                return None;
+            }
+            match t.parse::<f64>() {
+                Ok(v) if v.is_finite() && (range.0..=range.1).contains(&v) => Some(v),
+                _ => {
+                    errors.push((
+                        n,
+                        format!(
+                            "{key} {t:?} must be a number between {} and {}",
+                            range.0, range.1
+                        ),
+                    ));
+                    None
+                }
+            }
+        };
+        let lat = coord("lat", CHINA_LAT);
+        let lon = coord("lon", CHINA_LON);
+        if lat.is_some() != lon.is_some() && errors.len() == before {
+            errors.push((n, "give both lat and lon, or neither".into()));
+        }
+        if errors.len() > before {
+            continue;
+        }
+        let monitor = Some(get(row, &at, "monitor").to_owned()).filter(|s| !s.is_empty());
+        out.push(MonitoringPoint {
+            code: code.expect("checked"),
+            name,
+            kind: kind.expect("checked"),
+            grid: grid.expect("checked"),
+            lat,
+            lon,
+            monitor,
+        });
+    }
+    if out.is_empty() && errors.is_empty() {
+        errors.push((2, "the file has no points".into()));
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    const GRIDS: &str = "编码,名称,上级编码,层级,责任人\n510001,青石镇,,镇,王建国\n510001-01,石桥村,510001,村(社区),李明\n510001-01-01,青石建材有限公司,510001-01,unit,\n";
+
+    fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+        let p = dir.join(name);
+        std::fs::File::create(&p).unwrap().write_all(bytes).unwrap();
+        p
+    }
+
+    #[test]
+    fn reads_utf8_with_bom_and_gbk_alike() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut bom = b"\xEF\xBB\xBF".to_vec();
+        bom.extend_from_slice(GRIDS.as_bytes());
+        let (gbk, _, bad) = encoding_rs::GBK.encode(GRIDS);
+        assert!(!bad);
+        for (name, bytes) in [
+            ("bom.csv", bom),
+            ("gbk.csv", gbk.into_owned()),
+            ("plain.csv", GRIDS.as_bytes().to_vec()),
+        ] {
+            let rows = read_rows(&write(dir.path(), name, &bytes)).unwrap();
+            let nodes = parse_grids(&rows, vec![]).unwrap();
+            assert_eq!(nodes.len(), 3, "{name}");
+            assert_eq!(nodes[0].name, "青石镇", "{name}");
+            assert_eq!(nodes[0].level, GridLevel::Town);
+            assert_eq!(nodes[1].level, GridLevel::Village);
+            assert_eq!(nodes[0].responsible.as_deref(), Some("王建国"));
+        }
+    }
+
+    #[test]
+    fn reads_xlsx() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("grids.xlsx");
+        std::fs::write(
+            &p,
+            crate::import::tests::xlsx(&[
+                &["code", "name", "parent_code", "level", "responsible"],
+                &["510001", "青石镇", "", "town", "王建国"],
+                &["510001-02", "柳溪村", "510001", "village", ""],
+            ]),
+        )
+        .unwrap();
+        let nodes = parse_grids(&read_rows(&p).unwrap(), vec![]).unwrap();
+        assert_eq!(nodes.len(), 2);
+        assert_eq!(nodes[1].parent.as_ref().unwrap().as_str(), "510001");
+    }
+
+    #[test]
+    fn bad_rows_are_named_and_nothing_passes() {
+        let rows: Vec<Vec<String>> = [
+            "code,name,parent_code,level,responsible",
+            "T,青石镇,,town,",
+            "V1,石桥村,T,hamlet,",
+            "a/b,坏,T,village,",
+            "V2,,T,village,",
+        ]
+        .iter()
+        .map(|l| l.split(',').map(str::to_owned).collect())
+        .collect();
+        let errs = parse_grids(&rows, vec![]).unwrap_err();
+        let at: Vec<usize> = errs.iter().map(|e| e.0).collect();
+        assert_eq!(at, [3, 4, 5], "{errs:?}");
+    }
+
+    #[test]
+    fn cycles_and_unknown_parents_are_refused_with_their_row() {
+        let rows: Vec<Vec<String>> = [
+            "code,name,parent_code,level",
+            "A,甲村,B,village",
+            "B,乙村,A,village",
+        ]
+        .iter()
+        .map(|l| l.split(',').map(str::to_owned).collect())
+        .collect();
+        let errs = parse_grids(&rows, vec![]).unwrap_err();
+        assert!(errs[0].1.contains("cycle"), "{errs:?}");
+        assert!(errs[0].0 == 2 || errs[0].0 == 3);
+        let rows: Vec<Vec<String>> = ["code,name,parent_code,level", "V9,某村,NOPE,village"]
+            .iter()
+            .map(|l| l.split(',').map(str::to_owned).collect())
+            .collect();
+        let errs = parse_grids(&rows, vec![]).unwrap_err();
+        assert_eq!(errs[0].0, 2);
+        assert!(errs[0].1.contains("NOPE"));
+    }
+
+    #[test]
+    fn points_check_kind_grid_and_coordinates() {
+        let rows: Vec<Vec<String>> = GRIDS
+            .lines()
+            .map(|l| l.split(',').map(str::to_owned).collect())
+            .collect();
+        let tree = GridTree::new(parse_grids(&rows, vec![]).unwrap()).unwrap();
+        let pts: Vec<Vec<String>> = [
+            "编码,名称,类型,网格编码,纬度,经度,监管责任人",
+            "LS-01,后山滑坡体,滑坡体,510001-01,30.1,103.5,张三",
+            "RS-01,龙潭水库,reservoir,510001,,,",
+        ]
+        .iter()
+        .map(|l| l.split(',').map(str::to_owned).collect())
+        .collect();
+        let ok = parse_points(&pts, &tree).unwrap();
+        assert_eq!(ok[0].kind, PointKind::Landslide);
+        assert_eq!(ok[1].lat, None);
+        let bad: Vec<Vec<String>> = [
+            "code,name,kind,grid_code,lat,lon,monitor",
+            "X1,某点,volcano,510001,,,",
+            "X2,某点,deep_water,NOWHERE,,,",
+            "X3,某点,deep_water,510001,0,0,",
+        ]
+        .iter()
+        .map(|l| l.split(',').map(str::to_owned).collect())
+        .collect();
+        let errs = parse_points(&bad, &tree).unwrap_err();
+        let rows: Vec<usize> = errs.iter().map(|e| e.0).collect();
+        assert_eq!(rows, [2, 3, 4, 4], "{errs:?}");
+    }
+
+    fn xlsx(rows: &[&[&str]]) -> Vec<u8> {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let sheet = wb.add_worksheet();
+        for (r, row) in rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                // A code typed as a number, as Excel users do.
+                match cell.parse::<f64>() {
+                    Ok(n) => sheet.write_number(r as u32, c as u16, n).unwrap(),
+                    Err(_) => sheet.write_string(r as u32, c as u16, *cell).unwrap(),
+                };
+            }
+        }
+        wb.save_to_buffer().unwrap()
+    }
+}

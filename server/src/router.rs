@@ -1,0 +1,214 @@
+//! The HTTP routes, the OpenAPI document that lists them, and the layers
+//! that every answer passes: a body limit, a timeout, request logs, and a
+//! last guard that turns any error answer that is not yet JSON (an unknown
+//! path, a wrong method, a bad query string) into `{error: {code, message}}`.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use gridsafe_core::wire::ErrorDetail;
+use utoipa::OpenApi;
+
+use crate::error::{ApiError, error_response};
+use crate::state::AppState;
+use crate::{auth, office, photos, summary, sync};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "gridsafe-server", description = "The town safety office's sync server and console API (乡镇安全生产网格化监管). Wire types are those of crates/core/src/wire.rs and event.rs; every error is {error: {code, message}}."),
+    paths(
+        health,
+        openapi_json,
+        auth::login,
+        sync::push::push,
+        sync::pull::pull,
+        photos::head,
+        photos::patch,
+        photos::put,
+        photos::get,
+        photos::thumb,
+        office::hazards::list,
+        office::hazards::detail,
+        office::hazards::action,
+        office::points::list,
+        office::grids::list,
+        office::urgent::list,
+        office::devices::list,
+        office::devices::revoke,
+        summary::summary,
+    ),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        api.components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+    }
+}
+
+/// Liveness: answers once the store is reachable.
+#[utoipa::path(get, path = "/healthz", tag = "meta", responses((status = 200, description = "{status: ok}")))]
+pub async fn health(
+    axum::extract::State(st): axum::extract::State<AppState>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    st.blocking(|s| s.catalog_rev()).await?;
+    Ok(Json(serde_json::json!({"status": "ok"})))
+}
+
+/// This document.
+#[utoipa::path(get, path = "/api/openapi.json", tag = "meta", responses((status = 200, description = "OpenAPI 3.1")))]
+pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+/// The stable code for a status, for answers that did not come from `ApiError`.
+fn code_for(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "bad_request",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        408 => "timeout",
+        409 => "conflict",
+        413 => "too_large",
+        415 => "unsupported_media_type",
+        422 => "validation",
+        429 => "too_many_attempts",
+        s if s >= 500 => "internal",
+        _ => "error",
+    }
+}
+
+async fn json_errors(req: Request, next: Next) -> Response {
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    let text = axum::body::to_bytes(body, 16 * 1024)
+        .await
+        .unwrap_or_default();
+    let mut message = String::from_utf8_lossy(&text).trim().to_owned();
+    if message.is_empty() || status.is_server_error() {
+        message = status.canonical_reason().unwrap_or("error").to_owned();
+    }
+    let mut out = error_response(
+        status,
+        ErrorDetail {
+            code: code_for(status).into(),
+            message,
+            expected_seq: None,
+            fields: Vec::new(),
+        },
+    );
+    for (k, v) in parts.headers.iter() {
+        if k != header::CONTENT_TYPE && k != header::CONTENT_LENGTH {
+            out.headers_mut().insert(k.clone(), v.clone());
+        }
+    }
+    out
+}
+
+async fn timeout(limit: Duration, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => ApiError::Timeout.into_response(),
+    }
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("no such route; GET /api/openapi.json lists them".into())
+}
+
+async fn wrong_method() -> ApiError {
+    ApiError::MethodNotAllowed("this route does not take that method".into())
+}
+
+pub fn router(st: AppState) -> Router {
+    let s = &st.settings;
+    let json_limit = s.max_json_bytes;
+    let json_timeout = Duration::from_secs(s.request_timeout_secs);
+    // A photo may come over a slow link in one piece: a larger body and more time.
+    let blob_limit = s.max_photo_bytes as usize + 64 * 1024;
+    let blob_timeout = json_timeout.max(Duration::from_secs(600));
+
+    let api = Router::new()
+        .route("/healthz", get(health))
+        .route("/api/openapi.json", get(openapi_json))
+        .route("/api/v1/auth/login", post(auth::login))
+        .route("/api/v1/sync/push", post(sync::push::push))
+        .route("/api/v1/sync/pull", get(sync::pull::pull))
+        .route("/api/v1/hazards", get(office::hazards::list))
+        .route("/api/v1/hazards/{id}", get(office::hazards::detail))
+        .route(
+            "/api/v1/hazards/{id}/actions",
+            post(office::hazards::action),
+        )
+        .route("/api/v1/points", get(office::points::list))
+        .route("/api/v1/grids", get(office::grids::list))
+        .route("/api/v1/grids/{code}/summary", get(summary::summary))
+        .route("/api/v1/urgent", get(office::urgent::list))
+        .route("/api/v1/devices", get(office::devices::list))
+        .route("/api/v1/devices/{id}/revoke", post(office::devices::revoke))
+        .layer(DefaultBodyLimit::max(json_limit))
+        .layer(middleware::from_fn(move |req, next| {
+            timeout(json_timeout, req, next)
+        }));
+
+    let blobs = Router::new()
+        .route(
+            "/api/v1/blobs/{sha}",
+            get(photos::get)
+                .head(photos::head)
+                .patch(photos::patch)
+                .put(photos::put),
+        )
+        .route("/api/v1/blobs/{sha}/thumb", get(photos::thumb))
+        .layer(DefaultBodyLimit::max(blob_limit))
+        .layer(middleware::from_fn(move |req, next| {
+            timeout(blob_timeout, req, next)
+        }));
+
+    api.merge(blobs)
+        .fallback(not_found)
+        .method_not_allowed_fallback(wrong_method)
+        .layer(middleware::from_fn(json_errors))
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http()
+                .make_span_with(
+                    tower_http::trace::DefaultMakeSpan::new().level(tracing::Level::INFO),
+                )
+                .on_response(
+                    tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO),
+                ),
+        )
+        .layer(middleware::map_response(|mut r: Response| async move {
+            r.headers_mut().insert(
+                "x-content-type-options",
+                HeaderValue::from_static("nosniff"),
+            );
+            r
+        }))
+        .with_state(st)
+}

@@ -1,0 +1,193 @@
+//! The SQLite schema, as numbered migrations.
+//!
+//! `PRAGMA user_version` holds the number of migrations applied; each runs in
+//! its own transaction. Append new migrations, never edit a shipped one.
+//!
+//! Events are the record (`events`, cursor = server sequence); `pushes` keys
+//! them by (device, seq) with the saved verdict; `hazards`, `point_state`
+//! and the `*_counts` tables are the current state and per-grid counters,
+//! kept in the same transaction as the events they come from.
+
+use rusqlite::Connection;
+
+pub const MIGRATIONS: &[&str] = &[
+    // 1: everything of the first release.
+    r#"
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO meta (key, value) VALUES ('catalog_rev', '0');
+
+CREATE TABLE grids (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    parent TEXT,
+    level TEXT NOT NULL,
+    responsible TEXT
+);
+
+CREATE TABLE points (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    grid TEXT NOT NULL,
+    lat REAL,
+    lon REAL,
+    monitor TEXT
+);
+CREATE INDEX points_grid ON points (grid);
+
+CREATE TABLE users (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL,
+    grids TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE devices (
+    id TEXT PRIMARY KEY,
+    user TEXT NOT NULL,
+    name TEXT,
+    created_at TEXT NOT NULL,
+    last_seen TEXT,
+    last_sync TEXT,
+    last_seq INTEGER NOT NULL DEFAULT 0,
+    revoked_at TEXT
+);
+
+CREATE TABLE tokens (
+    hash TEXT PRIMARY KEY,
+    user TEXT NOT NULL,
+    device TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE INDEX tokens_device ON tokens (device);
+
+CREATE TABLE events (
+    cursor INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    grid TEXT NOT NULL,
+    author TEXT NOT NULL,
+    device TEXT NOT NULL,
+    hlc TEXT NOT NULL,
+    urgent INTEGER NOT NULL,
+    received_at TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX events_entity ON events (entity);
+CREATE INDEX events_grid_cursor ON events (grid, cursor);
+CREATE INDEX events_urgent ON events (cursor) WHERE urgent = 1;
+
+CREATE TABLE pushes (
+    device TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    event_id TEXT NOT NULL,
+    payload_hash TEXT NOT NULL,
+    result TEXT NOT NULL,
+    PRIMARY KEY (device, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE hazards (
+    id TEXT PRIMARY KEY,
+    grid TEXT NOT NULL,
+    status TEXT NOT NULL,
+    level TEXT NOT NULL,
+    sector TEXT NOT NULL,
+    listed INTEGER NOT NULL,
+    deadline TEXT,
+    reported_ms INTEGER NOT NULL,
+    reported_day TEXT NOT NULL,
+    description TEXT NOT NULL,
+    place TEXT,
+    last_cursor INTEGER NOT NULL,
+    state TEXT NOT NULL
+);
+CREATE INDEX hazards_grid_day ON hazards (grid, reported_day);
+CREATE INDEX hazards_status_deadline ON hazards (status, deadline);
+CREATE INDEX hazards_reported ON hazards (reported_ms);
+
+CREATE TABLE hazard_counts (
+    grid TEXT NOT NULL,
+    day TEXT NOT NULL,
+    status TEXT NOT NULL,
+    level TEXT NOT NULL,
+    sector TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (grid, day, status, level, sector)
+) WITHOUT ROWID;
+CREATE INDEX hazard_counts_day ON hazard_counts (day);
+
+CREATE TABLE check_counts (
+    grid TEXT NOT NULL,
+    day TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (grid, day, verdict)
+) WITHOUT ROWID;
+CREATE INDEX check_counts_day ON check_counts (day);
+
+CREATE TABLE point_state (
+    point TEXT PRIMARY KEY,
+    grid TEXT NOT NULL,
+    hlc TEXT NOT NULL,
+    check_id TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    at TEXT NOT NULL,
+    by_user TEXT NOT NULL
+);
+
+CREATE TABLE blobs (
+    sha TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mime TEXT NOT NULL,
+    stored_at TEXT NOT NULL
+);
+
+CREATE TABLE photo_refs (
+    sha TEXT NOT NULL,
+    cursor INTEGER NOT NULL,
+    grid TEXT NOT NULL,
+    device TEXT NOT NULL,
+    PRIMARY KEY (sha, cursor)
+) WITHOUT ROWID;
+CREATE INDEX photo_refs_device ON photo_refs (device, sha);
+"#,
+];
+
+/// Brings the database up to the latest schema.
+pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let current: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_from_empty_and_again_is_a_no_op() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        let v: usize = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, MIGRATIONS.len());
+        migrate(&mut conn).unwrap();
+        let tables: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('events', 'pushes', 'hazards', 'hazard_counts')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(tables, 4);
+    }
+}

@@ -1,0 +1,268 @@
+//! Storage behind a narrow trait.
+//!
+//! Handlers see only [`Store`] (as `Arc<dyn Store>`) and [`BlobStore`], so a
+//! PostgreSQL or object-storage backend can be added beside
+//! [`sqlite::SqliteStore`] and [`blobs::DirBlobs`] without touching them.
+//! The methods are blocking: handlers call them on tokio's blocking pool.
+//!
+//! The rules (who may write what, validation) stay outside the backend: a
+//! push hands the backend a [`Judge`] that it asks about every new event
+//! inside its write transaction, with the grid of the record the event is
+//! about, so sequence keeping, rule checking and applying are one atomic step.
+
+pub mod blobs;
+pub mod migrations;
+pub mod sqlite;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use gridsafe_core::hazard::{HazardState, Superseded};
+use gridsafe_core::point::{LastCheck, MonitoringPoint};
+use gridsafe_core::validate::{FieldError, Warning};
+use gridsafe_core::wire::{PullPage, PulledEvent, PushResponse, PushVerdict};
+use gridsafe_core::{
+    DeviceId, Event, EventId, GridCode, GridNode, HazardId, HazardLevel, HazardStatus, PhotoHash,
+    Role, Sector, Username, Verdict,
+};
+use serde::Serialize;
+
+pub use blobs::BlobStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Backend(#[from] anyhow::Error),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// An account.
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub name: Username,
+    pub role: Role,
+    pub grids: Vec<GridCode>,
+    pub password_hash: String,
+}
+
+/// What a bearer token stands for.
+#[derive(Debug, Clone)]
+pub struct TokenRecord {
+    pub user: Username,
+    pub role: Role,
+    pub grids: Vec<GridCode>,
+    pub device: DeviceId,
+    pub expires_at: DateTime<Utc>,
+    pub revoked: bool,
+}
+
+/// An enrolled device, as the office sees it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DeviceRecord {
+    #[schema(value_type = String)]
+    pub id: DeviceId,
+    #[schema(value_type = String)]
+    pub user: Username,
+    pub name: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub last_seen: Option<DateTime<Utc>>,
+    pub last_sync: Option<DateTime<Utc>>,
+    /// The highest outbox sequence the server holds from it.
+    pub last_seq: u64,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// Why an event is refused.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rejection {
+    pub code: String,
+    pub message: String,
+    pub fields: Vec<FieldError>,
+}
+
+impl Rejection {
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
+        Rejection {
+            code: code.to_owned(),
+            message: message.into(),
+            fields: Vec::new(),
+        }
+    }
+
+    pub fn into_verdict(self) -> PushVerdict {
+        PushVerdict::Rejected {
+            code: self.code,
+            message: self.message,
+            fields: self.fields,
+        }
+    }
+}
+
+/// The rules an event must pass, asked inside the write transaction.
+pub trait Judge {
+    /// `record_grid` is the grid of the record the event is about: the
+    /// event's own grid for a report, the stored hazard's grid otherwise, or
+    /// `None` when the record is unknown.
+    fn judge(
+        &self,
+        event: &Event,
+        record_grid: Option<&GridCode>,
+    ) -> Result<Vec<Warning>, Rejection>;
+}
+
+/// One numbered event of a push, parsed or not.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    pub seq: u64,
+    /// The event's id, or the nil id when it could not be read.
+    pub event_id: EventId,
+    /// SHA-256 of the event's canonical JSON: a repeat must match it.
+    pub payload_hash: String,
+    /// The event, or why it was refused before it reached the rules.
+    pub parsed: Result<Event, Rejection>,
+}
+
+/// How a push ended.
+#[derive(Debug)]
+pub enum PushOutcome {
+    Gap { expected: u64 },
+    Done(PushResponse),
+}
+
+/// How a single server-made event (an office action, a demo record) ended.
+#[derive(Debug)]
+pub enum AppendOutcome {
+    Accepted {
+        cursor: u64,
+        superseded: Option<Superseded>,
+    },
+    Rejected(Rejection),
+    /// The fold would keep it without effect; nothing was stored.
+    WouldSupersede(Superseded),
+}
+
+/// One event of a hazard's trail.
+#[derive(Debug, Clone)]
+pub struct TrailEvent {
+    pub cursor: u64,
+    pub received_at: DateTime<Utc>,
+    pub event: Event,
+}
+
+/// The office's hazard list filters. `grids` is the set the caller may see
+/// intersected with the grid asked for; `None` means every grid.
+#[derive(Debug, Clone, Default)]
+pub struct HazardQuery {
+    pub grids: Option<Vec<GridCode>>,
+    pub status: Vec<HazardStatus>,
+    pub level: Option<HazardLevel>,
+    pub sector: Option<Sector>,
+    /// Overdue on this day (past the deadline, not yet rectified).
+    pub overdue_on: Option<NaiveDate>,
+    pub listed: Option<bool>,
+    pub text: Option<String>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+/// The stored per-grid counters for a period, by the grid each figure was
+/// recorded in (not yet rolled up).
+#[derive(Debug, Clone, Default)]
+pub struct PeriodCounts {
+    pub hazards: Vec<(GridCode, HazardStatus, HazardLevel, Sector, u64)>,
+    pub overdue: Vec<(GridCode, u64)>,
+    pub checks: Vec<(GridCode, Verdict, u64)>,
+    pub danger_open: Vec<(GridCode, u64)>,
+}
+
+/// A point and its latest check.
+#[derive(Debug, Clone)]
+pub struct PointStatus {
+    pub point: MonitoringPoint,
+    pub last: Option<LastCheck>,
+}
+
+/// The storage of everything but photo bytes.
+pub trait Store: Send + Sync + 'static {
+    // Reference data: the grid tree and the monitoring points.
+    fn grids(&self) -> StoreResult<Vec<GridNode>>;
+    fn points(&self) -> StoreResult<Vec<MonitoringPoint>>;
+    /// Inserts or replaces these grids in one transaction (checked by the caller).
+    fn upsert_grids(&self, nodes: &[GridNode]) -> StoreResult<()>;
+    fn upsert_points(&self, points: &[MonitoringPoint]) -> StoreResult<()>;
+    /// Changes whenever grids or points change, so a cache knows to reload.
+    fn catalog_rev(&self) -> StoreResult<u64>;
+
+    // Accounts, devices and tokens.
+    fn add_user(&self, user: &UserRecord) -> StoreResult<()>;
+    fn user(&self, name: &Username) -> StoreResult<Option<UserRecord>>;
+    fn users(&self) -> StoreResult<Vec<UserRecord>>;
+    /// Records a device for this user (new or known). False when the device
+    /// was revoked: it stays signed out.
+    fn enrol_device(&self, id: DeviceId, user: &Username, name: Option<&str>) -> StoreResult<bool>;
+    fn device(&self, id: DeviceId) -> StoreResult<Option<DeviceRecord>>;
+    fn devices(&self) -> StoreResult<Vec<DeviceRecord>>;
+    /// Revokes the device and every token bound to it; false when unknown.
+    fn revoke_device(&self, id: DeviceId) -> StoreResult<bool>;
+    fn add_token(
+        &self,
+        token_hash: &str,
+        user: &Username,
+        device: DeviceId,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    fn token(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>>;
+    fn touch_device(&self, id: DeviceId, synced: bool) -> StoreResult<()>;
+
+    // Events.
+    /// Stores a device's batch: sequence keeping, rules, applying, counters,
+    /// all in one transaction.
+    fn push(
+        &self,
+        device: DeviceId,
+        items: Vec<Incoming>,
+        judge: &dyn Judge,
+    ) -> StoreResult<PushOutcome>;
+    /// Stores one event made on the server (no device sequence). With
+    /// `refuse_superseded`, an event the fold would keep without effect is not
+    /// stored at all.
+    fn append(
+        &self,
+        event: &Event,
+        judge: &dyn Judge,
+        refuse_superseded: bool,
+    ) -> StoreResult<AppendOutcome>;
+    /// Accepted events above `since` in these grids (`None`: all), cursor order.
+    fn pull(&self, grids: Option<&[GridCode]>, since: u64, limit: u64) -> StoreResult<PullPage>;
+    /// Urgent events (danger checks, major hazards, accidents), newest first.
+    fn urgent(
+        &self,
+        grids: Option<&[GridCode]>,
+        since: u64,
+        limit: u64,
+    ) -> StoreResult<Vec<PulledEvent>>;
+    /// The last stamp the server accepted, to resume its clock.
+    fn last_hlc(&self) -> StoreResult<Option<gridsafe_core::Hlc>>;
+
+    // Current state.
+    fn hazard(&self, id: HazardId) -> StoreResult<Option<(HazardState, Vec<TrailEvent>)>>;
+    fn hazards(&self, q: &HazardQuery) -> StoreResult<(u64, Vec<HazardState>)>;
+    fn point_statuses(&self, grids: Option<&[GridCode]>) -> StoreResult<Vec<PointStatus>>;
+    fn period_counts(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        today: NaiveDate,
+    ) -> StoreResult<PeriodCounts>;
+
+    // Photos.
+    fn blob_stored(&self, sha: &PhotoHash, size: u64, mime: &str) -> StoreResult<()>;
+    fn blob_mime(&self, sha: &PhotoHash) -> StoreResult<Option<String>>;
+    /// The grids of the accepted events that cite this photo.
+    fn blob_grids(&self, sha: &PhotoHash) -> StoreResult<Vec<GridCode>>;
+}

@@ -1,0 +1,256 @@
+//! Per-grid results: `GET /api/v1/grids/{code}/summary?from=&to=`.
+//!
+//! The figures come from counters kept current in the write transaction
+//! (hazards by grid, day reported, status, level and sector; checks by grid,
+//! day and verdict), summed over the period and rolled up the grid tree
+//! here. Definitions:
+//! - the period selects hazards *reported* in it and checks *logged* in it
+//!   (Beijing-time days, both ends included);
+//! - `overdue`: of those hazards, the ones confirmed or rectifying whose
+//!   deadline is before today;
+//! - `major_open`: major hazards not yet verified, closed or rejected;
+//! - `rectified_rate` = (rectified + verified + closed) / (total − rejected),
+//!   `null` when nothing is left after taking out the rejected;
+//! - `danger_open`: points whose latest check, whenever it was, says danger
+//!   (a standing danger is not limited by the period).
+
+use std::collections::{BTreeMap, HashMap};
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use chrono::{Datelike, NaiveDate};
+use gridsafe_core::{GridCode, GridTree, HazardLevel, HazardStatus, StableKey};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Caller;
+use crate::calendar::today;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::PeriodCounts;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct SummaryQuery {
+    /// First day of the period (default: 1 January of this year).
+    pub from: Option<NaiveDate>,
+    /// Last day of the period (default: today).
+    pub to: Option<NaiveDate>,
+    /// Instead of from/to: `2026`, `2026-H1`, `2026-H2`, `2026-Q1` … `2026-Q4`.
+    pub period: Option<String>,
+    /// Levels of children to include (default 1).
+    pub depth: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct GridSummary {
+    pub grid: String,
+    pub name: String,
+    pub level: String,
+    pub hazards_total: u64,
+    pub by_status: BTreeMap<String, u64>,
+    pub by_level: BTreeMap<String, u64>,
+    pub by_sector: BTreeMap<String, u64>,
+    pub overdue: u64,
+    pub rectified_rate: Option<f64>,
+    pub major_open: u64,
+    pub checks_total: u64,
+    pub checks_by_verdict: BTreeMap<String, u64>,
+    pub danger_open: u64,
+    #[schema(no_recursion)]
+    pub children: Vec<GridSummary>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SummaryAnswer {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    #[serde(flatten)]
+    pub summary: GridSummary,
+}
+
+/// A period name as the contract spells it.
+pub fn parse_period(p: &str) -> Option<(NaiveDate, NaiveDate)> {
+    let (year, part) = match p.split_once('-') {
+        Some((y, part)) => (y.parse::<i32>().ok()?, Some(part)),
+        None => (p.parse::<i32>().ok()?, None),
+    };
+    let (m1, m2) = match part {
+        None => (1, 12),
+        Some("H1") => (1, 6),
+        Some("H2") => (7, 12),
+        Some(q) if q.starts_with('Q') => {
+            let n: u32 = q[1..].parse().ok().filter(|n| (1..=4).contains(n))?;
+            (3 * n - 2, 3 * n)
+        }
+        _ => return None,
+    };
+    let from = NaiveDate::from_ymd_opt(year, m1, 1)?;
+    let to = if m2 == 12 {
+        NaiveDate::from_ymd_opt(year, 12, 31)?
+    } else {
+        NaiveDate::from_ymd_opt(year, m2 + 1, 1)?.pred_opt()?
+    };
+    Some((from, to))
+}
+
+/// Each grid's own figures (not yet rolled up).
+fn own_figures(tree: &GridTree, counts: &PeriodCounts) -> HashMap<GridCode, GridSummary> {
+    let mut by: HashMap<GridCode, GridSummary> = HashMap::new();
+    for (grid, status, level, sector, n) in &counts.hazards {
+        let s = by.entry(grid.clone()).or_default();
+        s.hazards_total += n;
+        *s.by_status.entry(status.key().into()).or_default() += n;
+        *s.by_level.entry(level.key().into()).or_default() += n;
+        *s.by_sector.entry(sector.key().into()).or_default() += n;
+        if *level == HazardLevel::Major && status.is_open() {
+            s.major_open += n;
+        }
+    }
+    for (grid, n) in &counts.overdue {
+        by.entry(grid.clone()).or_default().overdue += n;
+    }
+    for (grid, verdict, n) in &counts.checks {
+        let s = by.entry(grid.clone()).or_default();
+        s.checks_total += n;
+        *s.checks_by_verdict.entry(verdict.key().into()).or_default() += n;
+    }
+    for (grid, n) in &counts.danger_open {
+        by.entry(grid.clone()).or_default().danger_open += n;
+    }
+    by.retain(|g, _| tree.contains(g));
+    by
+}
+
+fn add(into: &mut GridSummary, from: &GridSummary) {
+    into.hazards_total += from.hazards_total;
+    for (a, b) in [
+        (&mut into.by_status, &from.by_status),
+        (&mut into.by_level, &from.by_level),
+        (&mut into.by_sector, &from.by_sector),
+        (&mut into.checks_by_verdict, &from.checks_by_verdict),
+    ] {
+        for (k, v) in b {
+            *a.entry(k.clone()).or_default() += v;
+        }
+    }
+    into.overdue += from.overdue;
+    into.major_open += from.major_open;
+    into.checks_total += from.checks_total;
+    into.danger_open += from.danger_open;
+}
+
+fn rate(s: &GridSummary) -> Option<f64> {
+    let get = |k: HazardStatus| s.by_status.get(k.key()).copied().unwrap_or(0);
+    let done =
+        get(HazardStatus::Rectified) + get(HazardStatus::Verified) + get(HazardStatus::Closed);
+    let base = s.hazards_total - get(HazardStatus::Rejected);
+    (base > 0).then(|| done as f64 / base as f64)
+}
+
+/// The rolled-up summary of a grid, with `depth` levels of children.
+pub fn roll_up(
+    tree: &GridTree,
+    own: &HashMap<GridCode, GridSummary>,
+    code: &GridCode,
+    depth: u32,
+) -> GridSummary {
+    let node = tree.get(code).expect("the caller checked the grid");
+    let mut s = GridSummary {
+        grid: node.code.to_string(),
+        name: node.name.clone(),
+        level: node.level.to_string(),
+        ..Default::default()
+    };
+    if let Some(o) = own.get(code) {
+        add(&mut s, o);
+    }
+    for child in tree.children(code) {
+        let mut c = roll_up(tree, own, &child.code, depth.saturating_sub(1));
+        add(&mut s, &c);
+        if depth > 0 {
+            if depth == 1 {
+                c.children.clear();
+            }
+            s.children.push(c);
+        }
+    }
+    s.rectified_rate = rate(&s);
+    for k in HazardStatus::ALL {
+        s.by_status.entry(k.key().into()).or_default();
+    }
+    for k in HazardLevel::ALL {
+        s.by_level.entry(k.key().into()).or_default();
+    }
+    s
+}
+
+/// A grid's figures for a period, rolled up its subtree, with its children's.
+#[utoipa::path(get, path = "/api/v1/grids/{code}/summary", tag = "office",
+    params(("code" = String, Path, description = "the grid code"), SummaryQuery),
+    responses((status = 200, body = SummaryAnswer), (status = 403, description = "outside the caller's grids")),
+    security(("bearer" = [])))]
+pub async fn summary(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(code): Path<String>,
+    Query(q): Query<SummaryQuery>,
+) -> Result<Json<SummaryAnswer>, ApiError> {
+    let code: GridCode = code
+        .parse()
+        .map_err(|e: gridsafe_core::IdError| ApiError::BadRequest(e.to_string()))?;
+    let catalog = st.catalog().await?;
+    if !catalog.tree.contains(&code) {
+        return Err(ApiError::NotFound(format!("there is no grid {code}")));
+    }
+    if !caller.scope.covers(&catalog.tree, &code) {
+        return Err(ApiError::Forbidden(format!(
+            "grid {code} is outside the grids this account may see"
+        )));
+    }
+    let day = today();
+    let (from, to) = match &q.period {
+        Some(p) => parse_period(p).ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "period {p:?} is not a year (2026), a half (2026-H1) or a quarter (2026-Q3)"
+            ))
+        })?,
+        None => (
+            q.from
+                .unwrap_or_else(|| NaiveDate::from_ymd_opt(day.year(), 1, 1).expect("1 January")),
+            q.to.unwrap_or(day),
+        ),
+    };
+    if from > to {
+        return Err(ApiError::BadRequest(format!(
+            "from {from} is after to {to}"
+        )));
+    }
+    let counts = st.blocking(move |s| s.period_counts(from, to, day)).await?;
+    let own = own_figures(&catalog.tree, &counts);
+    let summary = roll_up(&catalog.tree, &own, &code, q.depth.unwrap_or(1).min(4));
+    Ok(Json(SummaryAnswer { from, to, summary }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(parse_period("2026"), Some((d(2026, 1, 1), d(2026, 12, 31))));
+        assert_eq!(
+            parse_period("2026-H1"),
+            Some((d(2026, 1, 1), d(2026, 6, 30)))
+        );
+        assert_eq!(
+            parse_period("2026-Q4"),
+            Some((d(2026, 10, 1), d(2026, 12, 31)))
+        );
+        assert_eq!(
+            parse_period("2026-Q1"),
+            Some((d(2026, 1, 1), d(2026, 3, 31)))
+        );
+        assert_eq!(parse_period("2026-Q5"), None);
+        assert_eq!(parse_period("soon"), None);
+    }
+}

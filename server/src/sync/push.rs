@@ -1,0 +1,129 @@
+//! `POST /api/v1/sync/push`: a device's numbered events.
+//!
+//! The batch is read loosely first (`{device, events: [{seq, event}]}`), so
+//! one event that fails the strict event schema is answered `rejected` on
+//! its own instead of failing its whole batch. Each event's canonical JSON
+//! is hashed: a repeat under a used seq must match it to get the saved
+//! verdict back. The store then keeps sequence, rules and applying in one
+//! transaction; the server clock observes every accepted stamp.
+
+use axum::Json;
+use axum::extract::State;
+use chrono::Utc;
+use gridsafe_core::validate::Limits;
+use gridsafe_core::wire::{PushResponse, PushVerdict};
+use gridsafe_core::{DeviceId, Event, EventId};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::auth::Caller;
+use crate::calendar::now_ms;
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::state::AppState;
+use crate::store::{Incoming, PushOutcome, Rejection};
+use crate::sync::rules::Rules;
+
+/// Most events in one push; a device sends a long queue in several.
+pub const MAX_BATCH: usize = 1000;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPush {
+    device: DeviceId,
+    events: Vec<RawItem>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawItem {
+    seq: u64,
+    event: serde_json::Value,
+}
+
+fn incoming(item: RawItem) -> Incoming {
+    // serde_json's map is ordered by key, so this is a canonical form.
+    let canonical = serde_json::to_vec(&item.event).expect("a JSON value serialises");
+    let event_id = item
+        .event
+        .get("id")
+        .and_then(|v| v.as_str())
+        .and_then(|s| s.parse::<EventId>().ok())
+        .unwrap_or(EventId(uuid::Uuid::nil()));
+    let parsed = serde_json::from_value::<Event>(item.event)
+        .map_err(|e| Rejection::new("schema", format!("the event does not read: {e}")));
+    Incoming {
+        seq: item.seq,
+        event_id,
+        payload_hash: hex::encode(Sha256::digest(&canonical)),
+        parsed,
+    }
+}
+
+/// Stores a batch of a device's events and answers a verdict for each.
+#[utoipa::path(post, path = "/api/v1/sync/push", tag = "sync",
+    request_body(content = Object, description = "PushRequest: {device, events: [{seq, event}]}"),
+    responses(
+        (status = 200, description = "PushResponse: {taken_through, results: [{seq, event, verdict, ...}], missing_photos}"),
+        (status = 409, description = "sequence_gap with expected_seq"),
+        (status = 403, description = "the batch names another device"),
+    ),
+    security(("bearer" = [])))]
+pub async fn push(
+    State(st): State<AppState>,
+    caller: Caller,
+    ApiJson(raw): ApiJson<RawPush>,
+) -> Result<Json<PushResponse>, ApiError> {
+    if raw.device != caller.device {
+        return Err(ApiError::Forbidden(format!(
+            "the push names device {} but this token belongs to device {}",
+            raw.device, caller.device
+        )));
+    }
+    if raw.events.len() > MAX_BATCH {
+        return Err(ApiError::BadRequest(format!(
+            "a push holds at most {MAX_BATCH} events; send the rest in another"
+        )));
+    }
+    if raw.events.first().is_some_and(|e| e.seq == 0)
+        || raw.events.windows(2).any(|w| w[1].seq != w[0].seq + 1)
+    {
+        return Err(ApiError::BadRequest(
+            "a push's sequences must start at 1 or above and run consecutively upwards".into(),
+        ));
+    }
+    let catalog = st.catalog().await?;
+    let items: Vec<Incoming> = raw.events.into_iter().map(incoming).collect();
+    let stamps: Vec<(u64, gridsafe_core::Hlc)> = items
+        .iter()
+        .filter_map(|i| i.parsed.as_ref().ok().map(|e| (i.seq, e.hlc)))
+        .collect();
+    let device = caller.device;
+    let outcome = st
+        .blocking(move |s| {
+            let limits = Limits::default();
+            let rules = Rules {
+                caller: &caller,
+                catalog: &catalog,
+                limits: &limits,
+                now: Utc::now(),
+            };
+            s.push(device, items, &rules)
+        })
+        .await?;
+    match outcome {
+        PushOutcome::Gap { expected } => Err(ApiError::SequenceGap { expected }),
+        PushOutcome::Done(resp) => {
+            let mut clock = st.clock.lock().expect("clock lock");
+            for r in &resp.results {
+                if let PushVerdict::Accepted { .. } = r.verdict
+                    && let Some((_, hlc)) = stamps.iter().find(|(seq, _)| *seq == r.seq)
+                {
+                    // The drift was checked by the rules; observing cannot fail here.
+                    let _ = clock.observe(hlc, now_ms());
+                }
+            }
+            Ok(Json(resp))
+        }
+    }
+}
