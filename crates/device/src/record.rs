@@ -171,23 +171,36 @@ fn save(
     photos: &[ProcessedPhoto],
 ) -> Result<Recorded, DeviceError> {
     let who = store.require_enrollment()?;
-    let photo_store = PhotoStore::new(store.photo_dir());
-    let tx = store.write()?;
-    let mut clock = Store::clock(&tx, who.device)?;
-    let event = Event {
+    let make = |hlc| Event {
         id: EventId::new(),
-        hlc: clock.tick(store::now_ms()),
+        hlc,
         author: who.user.clone(),
         device: who.device,
-        body,
+        body: body.clone(),
     };
-    let warnings = validate(&event, &LocalRegistry(&tx), &Limits::default(), Utc::now())
-        .map_err(DeviceError::Invalid)?;
+    // Validate before anything is written; the stamp is provisional (the
+    // rules do not depend on it) and is taken for real under the lock.
+    let draft = make(Store::clock(store.conn(), who.device)?.last());
+    let warnings = validate(
+        &draft,
+        &LocalRegistry(store.conn()),
+        &Limits::default(),
+        Utc::now(),
+    )
+    .map_err(DeviceError::Invalid)?;
+    // Photo files go first, outside the transaction: a crash after this
+    // leaves files that nothing cites, never a record without its photos.
+    let photo_store = PhotoStore::new(store.photo_dir());
     for p in photos {
         photo_store.put(p).map_err(|source| DeviceError::Photo {
             path: photo_store.path(&p.hash),
             source,
         })?;
+    }
+    let tx = store.write()?;
+    let mut clock = Store::clock(&tx, who.device)?;
+    let event = make(clock.tick(store::now_ms()));
+    for p in photos {
         tx.execute(
             "INSERT OR IGNORE INTO photos (hash, bytes, width, height, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![
