@@ -33,6 +33,7 @@ use crate::sync::{self, Progress, SyncOptions, SyncReport};
 #[command(
     name = "gridsafe-field",
     version,
+    args_override_self = true,
     about = "Record hazards, rectifications and monitoring-point checks offline, and sync them with the town's gridsafe server."
 )]
 pub struct Cli {

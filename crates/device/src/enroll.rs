@@ -6,11 +6,13 @@
 //! carry that id and that author, and the server takes events only from the
 //! token's own device and user. Signing in as someone else, or being handed a
 //! new device id, while events still wait would strand them, so it is refused.
+//! A device the office revoked for good starts again as a new device, but
+//! only when nothing of the old one waits to be sent.
 
 use gridsafe_core::Username;
 use gridsafe_core::wire::LoginRequest;
 
-use crate::api::{Client, ClientOptions};
+use crate::api::{ApiError, Client, ClientOptions};
 use crate::outbox;
 use crate::reference;
 use crate::store::{self, Enrollment, Store, keys};
@@ -47,12 +49,27 @@ pub fn enroll(
         }
     }
     let client = Client::new(&server, None, opts)?;
-    let resp = client.login(&LoginRequest {
-        username: creds.user.clone(),
-        password: creds.password.clone(),
-        device_id: previous.as_ref().map(|p| p.device),
-        device_name: creds.device_name.clone(),
-    })?;
+    let login = |device_id| {
+        client.login(&LoginRequest {
+            username: creds.user.clone(),
+            password: creds.password.clone(),
+            device_id,
+            device_name: creds.device_name.clone(),
+        })
+    };
+    let resp = match login(previous.as_ref().map(|p| p.device)) {
+        // The office signed this device out for good: with nothing waiting
+        // it simply starts again as a new device.
+        Err(ApiError::Refused { code, .. }) if code == "device_revoked" && !waiting => login(None)?,
+        Err(ApiError::Refused { code, message, .. }) if code == "device_revoked" => {
+            let n = outbox::counts(store.conn())?;
+            return Err(SyncError::Usage(format!(
+                "{message} ({code}); {} records made on this device have not reached the server and stay here (see `gridsafe-field list`); they cannot be sent under a new sign-in",
+                n.pending + n.sent
+            )));
+        }
+        other => other?,
+    };
     if let (Some(prev), true) = (&previous, waiting)
         && prev.device != resp.device_id
     {

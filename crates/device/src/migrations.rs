@@ -128,6 +128,12 @@ pub fn version(conn: &Connection) -> rusqlite::Result<u32> {
 /// Brings the schema up to `target` (at most [`latest`]).
 pub fn migrate_to(conn: &mut Connection, target: u32) -> rusqlite::Result<u32> {
     let target = target.min(latest());
+    // Only a store that needs a migration takes the write lock, so opening
+    // an up-to-date store never waits on another writer.
+    let current = version(conn)?;
+    if current >= target {
+        return Ok(current);
+    }
     loop {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         // Read inside the write lock, so two processes opening the same

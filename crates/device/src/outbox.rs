@@ -263,6 +263,17 @@ pub fn mark_sent(conn: &Connection, from: u64, to: u64) -> Result<(), DeviceErro
     Ok(())
 }
 
+/// Puts entries back to pending after the server refused their request as
+/// a whole (it took none of them).
+pub fn unmark_sent(conn: &Connection, from: u64, to: u64) -> Result<(), DeviceError> {
+    conn.execute(
+        "UPDATE outbox SET state = 'pending', sent_at = NULL
+         WHERE seq BETWEEN ?1 AND ?2 AND state = 'sent'",
+        params![from as i64, to as i64],
+    )?;
+    Ok(())
+}
+
 /// Keeps the server's verdict on one entry.
 pub fn record_verdict(
     conn: &Connection,

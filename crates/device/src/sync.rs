@@ -264,7 +264,15 @@ fn push(
                 })
                 .collect(),
         };
-        let resp = match retry(opts, || client.push(&req)) {
+        let result = retry(opts, || client.push(&req));
+        if matches!(
+            result,
+            Err(ApiError::SequenceGap { .. } | ApiError::Auth { .. } | ApiError::Refused { .. })
+        ) {
+            // Refused as a whole: none of it was taken.
+            outbox::unmark_sent(store.conn(), from, to)?;
+        }
+        let resp = match result {
             Ok(r) => r,
             Err(ApiError::SequenceGap { expected_seq }) => {
                 gaps += 1;
