@@ -540,3 +540,236 @@ fn pull(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpListener;
+    use std::sync::{Arc, Mutex};
+
+    use gridsafe_core::wire::{PullPage, PushResponse, PushResult};
+    use gridsafe_core::{HazardLevel, Sector, Verdict};
+    use serde_json::json;
+
+    use super::*;
+    use crate::photo::PhotoLimits;
+    use crate::record::{self, CheckDraft, HazardDraft};
+    use crate::testing;
+
+    /// A stand-in server that takes every pushed event and records the
+    /// sequences of each push it is sent; it can refuse the first push with
+    /// a `sequence_gap`.
+    struct Fake {
+        url: String,
+        pushes: Arc<Mutex<Vec<Vec<u64>>>>,
+    }
+
+    fn fake(gap_once: Option<u64>) -> Fake {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let pushes = Arc::new(Mutex::new(Vec::new()));
+        let gap = Arc::new(Mutex::new(gap_once));
+        let p = pushes.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                let mut parts = line.split_whitespace();
+                let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+                let mut len = 0;
+                loop {
+                    let mut h = String::new();
+                    reader.read_line(&mut h).unwrap();
+                    if h.trim().is_empty() {
+                        break;
+                    }
+                    if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                        len = v.trim().parse().unwrap();
+                    }
+                }
+                let mut body = vec![0; len];
+                reader.read_exact(&mut body).unwrap();
+                let (status, answer) = match (method, path.split('?').next().unwrap()) {
+                    ("POST", "/api/v1/sync/push") => {
+                        let req: PushRequest = serde_json::from_slice(&body).unwrap();
+                        let seqs: Vec<u64> = req.events.iter().map(|i| i.seq).collect();
+                        p.lock().unwrap().push(seqs.clone());
+                        if let Some(expected) = gap.lock().unwrap().take() {
+                            (
+                                "409 Conflict",
+                                json!({"error": {"code": "sequence_gap", "message": "gap", "expected_seq": expected}}),
+                            )
+                        } else {
+                            let resp = PushResponse {
+                                taken_through: *seqs.last().unwrap(),
+                                results: req
+                                    .events
+                                    .iter()
+                                    .map(|i| PushResult {
+                                        seq: i.seq,
+                                        event: i.event.id,
+                                        verdict: PushVerdict::Accepted {
+                                            cursor: i.seq,
+                                            superseded: None,
+                                            warnings: vec![],
+                                        },
+                                    })
+                                    .collect(),
+                                missing_photos: vec![],
+                            };
+                            ("200 OK", serde_json::to_value(resp).unwrap())
+                        }
+                    }
+                    ("GET", "/api/v1/sync/pull") => (
+                        "200 OK",
+                        serde_json::to_value(PullPage {
+                            events: vec![],
+                            next: 0,
+                            more: false,
+                        })
+                        .unwrap(),
+                    ),
+                    ("GET", "/api/v1/grids") => {
+                        ("200 OK", serde_json::to_value(testing::grids()).unwrap())
+                    }
+                    ("GET", "/api/v1/points") => {
+                        ("200 OK", serde_json::to_value(testing::points()).unwrap())
+                    }
+                    _ => (
+                        "404 Not Found",
+                        json!({"error": {"code": "not_found", "message": path}}),
+                    ),
+                };
+                let text = answer.to_string();
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+                    text.len()
+                );
+            }
+        });
+        Fake { url, pushes }
+    }
+
+    fn opts() -> SyncOptions {
+        SyncOptions {
+            batch_size: 2,
+            retries: 0,
+            backoff_base: Duration::from_millis(1),
+            ..SyncOptions::default()
+        }
+    }
+
+    fn add_hazard(store: &mut Store) {
+        record::hazard(
+            store,
+            HazardDraft {
+                grid: "V1".parse().unwrap(),
+                sector: Sector::Fire,
+                level: HazardLevel::General,
+                description: "灭火器过期".into(),
+                place: None,
+                location: None,
+                photos: vec![],
+            },
+            &PhotoLimits::default(),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn urgent_events_ride_in_the_first_batch() {
+        let server = fake(None);
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = testing::enrolled(dir.path(), &server.url);
+        for _ in 0..5 {
+            add_hazard(&mut store);
+        }
+        record::check(
+            &mut store,
+            CheckDraft {
+                point: "LS-1".parse().unwrap(),
+                verdict: Verdict::Danger,
+                readings: vec![
+                    "crack_width_mm=30".into(),
+                    "new_cracks=yes".into(),
+                    "bulging=yes".into(),
+                ],
+                note: Some("立即撤离".into()),
+                location: None,
+                photos: vec![],
+            },
+            &PhotoLimits::default(),
+        )
+        .unwrap();
+        for _ in 0..3 {
+            add_hazard(&mut store);
+        }
+        let mut report = SyncReport::default();
+        sync(&mut store, &opts(), &NoProgress, &mut report).unwrap();
+        assert_eq!(
+            *server.pushes.lock().unwrap(),
+            vec![vec![1, 2, 3, 4, 5, 6], vec![7, 8], vec![9]]
+        );
+        assert_eq!(report.accepted, 9);
+        assert_eq!(outbox::counts(store.conn()).unwrap().accepted, 9);
+        assert!(
+            store::get_meta(store.conn(), keys::LAST_SYNC)
+                .unwrap()
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn a_sequence_gap_resends_from_what_the_server_expects() {
+        let server = fake(Some(2));
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = testing::enrolled(dir.path(), &server.url);
+        for _ in 0..4 {
+            add_hazard(&mut store);
+        }
+        // 1–3 were accepted once; the server has since lost 2 and 3.
+        for seq in 1..=3 {
+            outbox::record_verdict(
+                store.conn(),
+                seq,
+                &PushVerdict::Accepted {
+                    cursor: seq,
+                    superseded: None,
+                    warnings: vec![],
+                },
+            )
+            .unwrap();
+        }
+        let mut report = SyncReport::default();
+        sync(&mut store, &opts(), &NoProgress, &mut report).unwrap();
+        assert_eq!(
+            *server.pushes.lock().unwrap(),
+            vec![vec![4], vec![2, 3], vec![4]],
+            "resent from 2 in batches of 2"
+        );
+        assert_eq!(outbox::first_undecided(store.conn()).unwrap(), None);
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_is_capped() {
+        let o = SyncOptions {
+            backoff_base: Duration::from_millis(100),
+            backoff_max: Duration::from_millis(1000),
+            ..SyncOptions::default()
+        };
+        for (attempt, full) in [
+            (0, 100),
+            (1, 200),
+            (2, 400),
+            (3, 800),
+            (4, 1000),
+            (30, 1000),
+        ] {
+            let d = backoff(&o, attempt).as_millis() as u64;
+            assert!(d >= full / 2 && d <= full, "attempt {attempt}: {d} ms");
+        }
+    }
+}
