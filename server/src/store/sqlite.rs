@@ -63,7 +63,7 @@ fn json_col<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
 }
 
 fn time_col(s: Option<String>) -> rusqlite::Result<Option<DateTime<Utc>>> {
-    s.map(|s| parse_col::<DateTime<Utc>>(s)).transpose()
+    s.map(parse_col::<DateTime<Utc>>).transpose()
 }
 
 fn now_text() -> String {
@@ -135,13 +135,17 @@ impl SqliteStore {
     }
 }
 
+/// An applied event: its cursor, whether the fold kept it without effect,
+/// and the validation warnings.
+type Applied = (u64, Option<Superseded>, Vec<Warning>);
+
 /// Applies one event inside a write transaction: rules, event row, photo
 /// references, and the state and counters of its record.
 fn apply_event(
     tx: &Transaction,
     ev: &Event,
     judge: &dyn Judge,
-) -> StoreResult<Result<(u64, Option<Superseded>, Vec<Warning>), Rejection>> {
+) -> StoreResult<Result<Applied, Rejection>> {
     let id = ev.id.to_string();
     let known: bool = tx
         .query_row("SELECT 1 FROM events WHERE id = ?1", [&id], |_| Ok(()))
