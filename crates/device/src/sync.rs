@@ -754,6 +754,53 @@ mod tests {
     }
 
     #[test]
+    fn photos_of_urgent_records_go_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = testing::enrolled(dir.path(), "http://127.0.0.1:9");
+        let mut with_photo = |level, seed: u32| {
+            let path = dir.path().join(format!("{seed}.jpg"));
+            std::fs::write(&path, crate::photo::tests::camera_jpeg(320 + seed, 240)).unwrap();
+            record::hazard(
+                &mut store,
+                HazardDraft {
+                    grid: "V1".parse().unwrap(),
+                    sector: Sector::Construction,
+                    level,
+                    description: "高空作业无防护".into(),
+                    place: None,
+                    location: None,
+                    photos: vec![path],
+                },
+                &PhotoLimits::default(),
+            )
+            .unwrap()
+            .photos[0]
+                .clone()
+        };
+        let general = with_photo(HazardLevel::General, 1);
+        let major = with_photo(HazardLevel::Major, 2);
+        // Nothing is uploaded before its event is accepted.
+        assert!(photos_to_upload(store.conn()).unwrap().is_empty());
+        assert_eq!(pending_photos(store.conn()).unwrap(), 2);
+        for seq in 1..=2 {
+            outbox::record_verdict(
+                store.conn(),
+                seq,
+                &PushVerdict::Accepted {
+                    cursor: seq,
+                    superseded: None,
+                    warnings: vec![],
+                },
+            )
+            .unwrap();
+        }
+        assert_eq!(
+            photos_to_upload(store.conn()).unwrap(),
+            vec![major, general]
+        );
+    }
+
+    #[test]
     fn backoff_doubles_with_jitter_and_is_capped() {
         let o = SyncOptions {
             backoff_base: Duration::from_millis(100),
