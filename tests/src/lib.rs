@@ -4,6 +4,15 @@
 //! on a fresh data directory and a free port, and kills it when dropped.
 //! [`Session`] is a signed-in device: it stamps events the way a phone does
 //! and numbers its pushes with a gapless sequence.
+//! [`TestDevice`] is a phone running the real `gridsafe-field` binary on its
+//! own temp home, and [`Proxy`] stands between a device and the server to
+//! take the network away or cut it mid-upload.
+
+pub mod device;
+pub mod proxy;
+
+pub use device::TestDevice;
+pub use proxy::Proxy;
 
 pub mod webview;
 

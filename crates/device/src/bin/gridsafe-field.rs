@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    gridsafe_device::cli::run()
+}
