@@ -5,6 +5,9 @@
  */
 import L from 'leaflet';
 import 'leaflet/dist/leaflet.css';
+
+// leaflet.markercluster is a script-era plugin that extends the global `L`.
+(globalThis as unknown as { L: typeof L }).L = L;
 import { api, type ConsoleConfig } from '../api';
 
 let config: Promise<ConsoleConfig> | null = null;
@@ -21,7 +24,8 @@ export function consoleConfig(): Promise<ConsoleConfig> {
 
 export async function createMap(el: HTMLElement, center: [number, number], zoom: number) {
   const cfg = await consoleConfig();
-  const map = L.map(el, { center, zoom, attributionControl: !!cfg.tiles_url });
+  // maxZoom is set on the map itself: with no tile layer nothing else gives one.
+  const map = L.map(el, { center, zoom, maxZoom: 18, attributionControl: !!cfg.tiles_url });
   if (cfg.tiles_url) {
     L.tileLayer(cfg.tiles_url, {
       subdomains: cfg.tiles_subdomains.length ? cfg.tiles_subdomains : 'abc',
