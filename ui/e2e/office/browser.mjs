@@ -63,8 +63,10 @@ export async function horizontalOverflow(page) {
     for (const el of document.querySelectorAll('body *')) {
       const r = el.getBoundingClientRect();
       if (r.width === 0 || r.height === 0) continue;
-      // Scrolling containers (tables) may hold wider content by design.
-      if (r.right > w + 1 && !el.closest('.el-table__body-wrapper, .el-scrollbar, .leaflet-container')) {
+      // A table or map may scroll or pan inside its own box: only the box counts.
+      const box = el.closest('.el-table, .leaflet-container');
+      if (box && box !== el) continue;
+      if (r.right > w + 1) {
         out.push(`${el.tagName.toLowerCase()}.${[...el.classList].join('.')} right=${Math.round(r.right)}`);
       }
     }
@@ -79,6 +81,9 @@ export async function horizontalOverflow(page) {
 export async function englishLeaks(page, allow = []) {
   const text = await page.evaluate(() => document.body.innerText);
   const words = text.match(/[A-Za-z][A-Za-z'-]+/g) ?? [];
-  const ok = new Set(['GeoJSON', 'CSV', 'Excel', 'XLSX', 'CSV/Excel', 'UTF-8', 'GBK', 'Leaflet', 'OpenStreetMap', ...allow]);
-  return [...new Set(words.filter((w) => !ok.has(w) && !/^[a-f0-9-]+$/i.test(w)))];
+    // File formats and the language switch's own name for English.
+  const ok = new Set(['GeoJSON', 'CSV', 'Excel', 'XLSX', 'UTF-', 'GBK', 'English', ...allow]);
+  // Hex ids and point codes such as LS-01 are data, not words.
+  const data = (w) => /^[a-f0-9-]+$/i.test(w) || /^[A-Z]{1,3}-$/.test(w);
+  return [...new Set(words.filter((w) => !ok.has(w) && !data(w)))];
 }

@@ -81,6 +81,17 @@ export function useFilters() {
     { deep: true },
   );
 
+  // A link or the back button may change the address under a shown list.
+  watch(
+    () => route.query,
+    (q) => {
+      const next = fromQuery(q);
+      if (JSON.stringify(toApiFilter(next)) !== JSON.stringify(toApiFilter(state)) || next.page !== state.page) {
+        Object.assign(state, next);
+      }
+    },
+  );
+
   function reset() {
     Object.assign(state, fromQuery({}));
   }
