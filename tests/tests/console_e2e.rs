@@ -7,7 +7,53 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use gridsafe_tests::TestServer;
+use gridsafe_core::event::{HazardReported, RectificationSubmitted};
+use gridsafe_core::{EventBody, HazardId, HazardLevel, PhotoHash, Sector};
+use gridsafe_tests::{Session, TestServer, png};
+use sha2::{Digest, Sha256};
+
+/// The demo has no photos: an inspector reports one hazard with a photo and
+/// submits its rectification with another, as a phone would.
+fn hazard_with_photos(server: &TestServer) {
+    let mut phone = server
+        .login_as("inspector", "demo-inspector", None)
+        .expect("the demo inspector signs in");
+    let upload = |phone: &Session, bytes: Vec<u8>| {
+        let sha = hex::encode(Sha256::digest(&bytes));
+        let resp = phone
+            .http
+            .put(phone.url(&format!("/api/v1/blobs/{sha}")))
+            .bearer_auth(&phone.token)
+            .body(bytes)
+            .send()
+            .unwrap();
+        assert!(resp.status().is_success(), "{}", resp.text().unwrap());
+    };
+    let (before, after) = (png(640, 480, 3), png(640, 480, 9));
+    let before_sha: PhotoHash = hex::encode(Sha256::digest(&before)).parse().unwrap();
+    let after_sha: PhotoHash = hex::encode(Sha256::digest(&after)).parse().unwrap();
+    let hazard = HazardId::new();
+    let ev = phone.event(EventBody::HazardReported(HazardReported {
+        hazard,
+        grid: "510001-01".parse().unwrap(),
+        sector: Sector::Electrical,
+        level: HazardLevel::General,
+        description: "配电箱门锁损坏，线路裸露".into(),
+        place: Some("石桥村村委会".into()),
+        location: None,
+        photos: vec![before_sha],
+    }));
+    assert_eq!(phone.push_one(&ev)["verdict"], "accepted");
+    let ev = phone.event(EventBody::RectificationSubmitted(RectificationSubmitted {
+        hazard,
+        note: "已更换门锁，线路穿管".into(),
+        photos: vec![after_sha],
+        location: None,
+    }));
+    assert_eq!(phone.push_one(&ev)["verdict"], "accepted");
+    upload(&phone, before);
+    upload(&phone, after);
+}
 
 fn ui_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -36,6 +82,7 @@ fn office_console_in_a_real_browser() {
         "{chromium} is missing: install Debian's chromium package"
     );
     let server = TestServer::start_with(&["--demo", "--ui-dir", dist.to_str().unwrap()]);
+    hazard_with_photos(&server);
     let out = Command::new("node")
         .args(["--test", "--test-concurrency=1", "e2e/office/"])
         .current_dir(&ui)

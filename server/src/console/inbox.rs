@@ -10,7 +10,7 @@
 use axum::Json;
 use axum::extract::{Query, State};
 use chrono::{DateTime, Utc};
-use gridsafe_core::{Event, EventBody, HazardLevel, StableKey, Verdict};
+use gridsafe_core::{Event, EventBody, HazardId, HazardLevel, StableKey, Verdict};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Caller;
@@ -139,6 +139,37 @@ pub async fn list(
     items.sort_by(|a, b| a.priority.cmp(&b.priority).then(b.cursor.cmp(&a.cursor)));
     let unread = items.len();
     items.truncate(q.limit.unwrap_or(200).clamp(1, 1000));
+    // Events on an existing hazard do not name its grid: look it up for
+    // the items shown.
+    let unnamed: Vec<HazardId> = items
+        .iter()
+        .filter(|i| i.grid.is_empty())
+        .filter_map(|i| i.hazard.as_deref()?.parse().ok())
+        .collect();
+    if !unnamed.is_empty() {
+        let grids = st
+            .blocking(move |s| {
+                unnamed
+                    .into_iter()
+                    .map(|h| Ok((h, s.hazard(h)?.map(|(state, _)| state.grid))))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .await?;
+        for it in items.iter_mut().filter(|i| i.grid.is_empty()) {
+            let grid = grids
+                .iter()
+                .find(|(h, _)| Some(h.to_string()) == it.hazard)
+                .and_then(|(_, g)| g.clone());
+            if let Some(g) = grid {
+                it.grid_name = catalog
+                    .tree
+                    .get(&g)
+                    .map(|n| n.name.clone())
+                    .unwrap_or_default();
+                it.grid = g.to_string();
+            }
+        }
+    }
     Ok(Json(Inbox {
         mark,
         latest,

@@ -273,6 +273,24 @@ test('zh-CN: administrator imports with a preview and adds an account', async ()
   assert.deepEqual(users.find((u) => u.name === 'wangwu'), { name: 'wangwu', role: 'inspector', grids: ['510001-06'] });
 });
 
+test('zh-CN: before and after photos open in the zoomable viewer', async () => {
+  const page = await signIn(await newPageReady(), 'office', 'demo-office', 'zh-CN');
+  // Seeded by the runner (console_e2e.rs): a report with a photo and its rectification with another.
+  const [h] = (await api(page, `/api/v1/hazards?q=${encodeURIComponent('配电箱门锁损坏')}`)).items;
+  assert.ok(h, 'the hazard with photos is there');
+  await openHazard(page, h.id);
+  await page.getByTestId('photo-found').locator('img').waitFor();
+  await page.getByTestId('photo-after').locator('img').waitFor();
+  await checkZh(page, 'hazard-photos');
+  await page.getByTestId('photo-after').locator('img').click();
+  await page.locator('.el-image-viewer__wrapper').waitFor();
+  const src = await page.locator('.el-image-viewer__canvas img').getAttribute('src');
+  assert.match(src, /^\/api\/v1\/blobs\/[0-9a-f]{64}$/);
+  await page.waitForTimeout(400);
+  await shot(page, 'zh-photo-viewer');
+  await page.keyboard.press('Escape');
+});
+
 test('en: every screen in English', async () => {
   const page = await signIn(await newPageReady(), 'office', 'demo-office', 'en');
   assert.equal(await page.getByTestId('nav-hazards').innerText(), 'Hazards');
