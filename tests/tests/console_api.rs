@@ -588,3 +588,42 @@ fn console_config_points_and_openapi() {
         assert!(doc["paths"][path].is_object(), "{path} in OpenAPI");
     }
 }
+
+#[test]
+fn a_long_export_pages_through_every_hazard_once() {
+    let s = TestServer::town();
+    let mut v1 = s.login("insp1");
+    // More than one export page (500), in batches as a phone pushes them.
+    for _ in 0..11 {
+        let events: Vec<_> = (0..50)
+            .map(|_| v1.event(report("V1", Sector::Gas, HazardLevel::General, vec![]).1))
+            .collect();
+        let (st, v) = v1.push(&events);
+        assert_eq!(st, StatusCode::OK, "{v}");
+    }
+    let office = s.login("office");
+    for sort in ["reported_desc", "reported_asc", "deadline_asc"] {
+        let resp = office
+            .http
+            .get(office.url(&format!("/api/v1/hazards/export?format=csv&sort={sort}")))
+            .bearer_auth(&office.token)
+            .send()
+            .unwrap();
+        let text = resp.text().unwrap();
+        let mut ids: Vec<String> =
+            csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes())
+                .records()
+                .map(|r| r.unwrap()[0].to_owned())
+                .collect();
+        assert_eq!(ids.len(), 550, "{sort}");
+        let first_page = ok(office.get(&format!("/api/v1/hazards?sort={sort}&per_page=200")));
+        assert_eq!(
+            ids[0],
+            first_page["items"][0]["id"].as_str().unwrap(),
+            "{sort}"
+        );
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 550, "{sort}: no hazard twice");
+    }
+}

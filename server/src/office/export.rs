@@ -7,6 +7,8 @@
 //!
 //! CSV streams page by page, so a large export never sits in memory; XLSX
 //! and GeoJSON are built whole (an XLSX sheet holds at most 1,048,575 rows).
+//! In the default order (by time reported) each page continues after the
+//! last hazard read, so a long export walks the index once.
 
 use axum::body::Body;
 use axum::extract::{Query, State};
@@ -23,7 +25,7 @@ use crate::catalog::Catalog;
 use crate::error::ApiError;
 use crate::office::hazards::{ListQuery, filter_query};
 use crate::state::AppState;
-use crate::store::HazardQuery;
+use crate::store::{HazardQuery, HazardSort};
 
 const PAGE: u64 = 500;
 const XLSX_MAX_ROWS: u64 = 1_048_575;
@@ -105,13 +107,35 @@ fn row(h: &HazardState, catalog: &Catalog, day: NaiveDate) -> [String; 20] {
     ]
 }
 
+/// Where the next page starts: after the last hazard read when the order
+/// allows it (an index walk), else by offset.
+#[derive(Clone, Default)]
+struct Next {
+    offset: u64,
+    after: Option<(i64, String)>,
+}
+
+impl Next {
+    fn advance(&self, q: &HazardQuery, items: &[HazardState]) -> Next {
+        let keyset = matches!(q.sort, HazardSort::ReportedDesc | HazardSort::ReportedAsc);
+        Next {
+            offset: self.offset + items.len() as u64,
+            after: items
+                .last()
+                .filter(|_| keyset)
+                .map(|h| (h.reported_at.timestamp_millis(), h.id.to_string())),
+        }
+    }
+}
+
 async fn page(
     st: &AppState,
     q: &HazardQuery,
-    offset: u64,
+    next: &Next,
 ) -> Result<(u64, Vec<HazardState>), ApiError> {
     let mut q = q.clone();
-    q.offset = offset;
+    q.offset = next.offset;
+    q.after = next.after.clone();
     q.limit = PAGE;
     st.blocking(move |s| s.hazards(&q)).await
 }
@@ -159,19 +183,19 @@ pub async fn export(
             };
             // Pages are read as the client takes the body.
             let stream = futures_util::stream::unfold(
-                (Some(head), 0u64, false),
-                move |(head, offset, done)| {
+                (Some(head), Next::default(), false),
+                move |(head, next, done)| {
                     let st = st.clone();
                     let query = query.clone();
                     let catalog = catalog.clone();
                     async move {
                         if let Some(h) = head {
-                            return Some((Ok::<_, std::io::Error>(h), (None, offset, false)));
+                            return Some((Ok::<_, std::io::Error>(h), (None, next, false)));
                         }
                         if done {
                             return None;
                         }
-                        match page(&st, &query, offset).await {
+                        match page(&st, &query, &next).await {
                             Ok((_, items)) if items.is_empty() => None,
                             Ok((_, items)) => {
                                 let last = (items.len() as u64) < PAGE;
@@ -179,13 +203,14 @@ pub async fn export(
                                 for h in &items {
                                     out.extend(csv_line(&row(h, &catalog, day)));
                                 }
-                                Some((Ok(out), (None, offset + PAGE, last)))
+                                let next = next.advance(&query, &items);
+                                Some((Ok(out), (None, next, last)))
                             }
                             Err(e) => {
                                 tracing::error!(error = %e, "export page");
                                 Some((
                                     Err(std::io::Error::other(e.to_string())),
-                                    (None, offset, true),
+                                    (None, next, true),
                                 ))
                             }
                         }
@@ -197,30 +222,22 @@ pub async fn export(
             Ok(resp)
         }
         "xlsx" => {
-            let (total, _) = page(
-                &st,
-                &HazardQuery {
-                    limit: 1,
-                    ..query.clone()
-                },
-                0,
-            )
-            .await?;
+            let (total, _) = page(&st, &query, &Next::default()).await?;
             if total > XLSX_MAX_ROWS {
                 return Err(ApiError::TooLarge(format!(
                     "{total} hazards are more than an Excel sheet holds; narrow the filter or export CSV"
                 )));
             }
             let mut rows = Vec::new();
-            let mut offset = 0;
+            let mut next = Next::default();
             loop {
-                let (_, items) = page(&st, &query, offset).await?;
+                let (_, items) = page(&st, &query, &next).await?;
                 let n = items.len() as u64;
                 rows.extend(items.iter().map(|h| row(h, &catalog, day)));
                 if n < PAGE {
                     break;
                 }
-                offset += PAGE;
+                next = next.advance(&query, &items);
             }
             let bytes = tokio::task::spawn_blocking(move || xlsx(&rows))
                 .await?
@@ -235,9 +252,9 @@ pub async fn export(
         }
         "geojson" => {
             let mut features = Vec::new();
-            let mut offset = 0;
+            let mut next = Next::default();
             loop {
-                let (_, items) = page(&st, &query, offset).await?;
+                let (_, items) = page(&st, &query, &next).await?;
                 let n = items.len() as u64;
                 for h in &items {
                     features.push(feature(h, &catalog, day));
@@ -245,7 +262,7 @@ pub async fn export(
                 if n < PAGE {
                     break;
                 }
-                offset += PAGE;
+                next = next.advance(&query, &items);
             }
             let doc = serde_json::json!({"type": "FeatureCollection", "features": features});
             let mut resp = serde_json::to_vec(&doc)

@@ -101,6 +101,7 @@ pub async fn filter_query(
         from: q.from,
         to: q.to,
         sort: q.sort.unwrap_or_default(),
+        after: None,
         offset: 0,
         limit: 0,
     })

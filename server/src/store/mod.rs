@@ -167,6 +167,10 @@ pub struct HazardQuery {
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
     pub sort: HazardSort,
+    /// Keyset paging for the `reported_*` orders: the page starts after this
+    /// (reported time in ms, id), walking the index instead of skipping
+    /// `offset` rows (which a long export would do over and over).
+    pub after: Option<(i64, String)>,
     pub offset: u64,
     pub limit: u64,
 }

@@ -942,10 +942,28 @@ impl Store for SqliteStore {
                 |r| r.get(0),
             )?;
             let mut page_args = args.clone();
+            let mut page_filter = filter.clone();
+            let keyset = match (&q.after, q.sort) {
+                (Some(k), HazardSort::ReportedDesc) => Some(("<", k)),
+                (Some(k), HazardSort::ReportedAsc) => Some((">", k)),
+                _ => None,
+            };
+            if let Some((cmp, (ms, id))) = keyset {
+                page_filter.push_str(&format!(
+                    " AND (reported_ms {cmp} ? OR (reported_ms = ? AND id > ?))"
+                ));
+                page_args.push(SqlValue::Integer(*ms));
+                page_args.push(SqlValue::Integer(*ms));
+                page_args.push(SqlValue::Text(id.clone()));
+            }
             page_args.push(SqlValue::Integer(q.limit as i64));
-            page_args.push(SqlValue::Integer(q.offset as i64));
+            page_args.push(SqlValue::Integer(if keyset.is_some() {
+                0
+            } else {
+                q.offset as i64
+            }));
             let mut stmt = tx.prepare(&format!(
-                "SELECT state FROM hazards WHERE {filter} ORDER BY {order} LIMIT ? OFFSET ?"
+                "SELECT state FROM hazards WHERE {page_filter} ORDER BY {order} LIMIT ? OFFSET ?"
             ))?;
             let rows = stmt
                 .query_map(rusqlite::params_from_iter(page_args.iter()), |r| {
