@@ -5,6 +5,15 @@ import vue from '@vitejs/plugin-vue';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
+// GRIDSAFE_UI_PAGES=office builds only the named pages (comma-separated),
+// e.g. to try one page while the other is mid-change; default: both.
+const pages = (process.env.GRIDSAFE_UI_PAGES ?? 'app,office').split(',').map((p) => p.trim());
+const input = Object.fromEntries(
+  ['app', 'office']
+    .filter((p) => pages.includes(p))
+    .map((p) => [p, fileURLToPath(new URL(`${p}/index.html`, import.meta.url))]),
+);
+
 // One Vite project, two pages: app/ (phone, Vant) and office/ (console, Element Plus).
 // Output: dist/app/index.html, dist/office/index.html, dist/assets/...
 export default defineConfig({
@@ -21,10 +30,7 @@ export default defineConfig({
     emptyOutDir: true,
     // Vite 8 bundles with Rolldown; `rolldownOptions` is the new name of `rollupOptions`.
     rolldownOptions: {
-      input: {
-        app: fileURLToPath(new URL('app/index.html', import.meta.url)),
-        office: fileURLToPath(new URL('office/index.html', import.meta.url)),
-      },
+      input,
       output: {
         // Code used by both pages (Vue, vue-i18n, shared/) goes into one chunk
         // with a readable name; Vant and Element Plus stay in their own page.

@@ -5,6 +5,12 @@
 //! SHA-256, so a copy of the database lets no one sign in. Revoking a device
 //! (a lost phone) revokes every token bound to it. Failed sign-ins are
 //! limited per account and per address.
+//!
+//! The console signs in the same way but keeps its token in an `HttpOnly`
+//! session cookie (see [`crate::console::session`]). A cookie is sent by the
+//! browser on its own, so a state-changing request authenticated by it must
+//! also carry the `X-Gridsafe-CSRF` header, which a page of another site
+//! cannot set; bearer tokens need no such header.
 
 use std::net::SocketAddr;
 
@@ -72,22 +78,72 @@ impl Caller {
     }
 }
 
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = ApiError;
+/// The name of the console's session cookie.
+pub const SESSION_COOKIE: &str = "gridsafe_session";
+/// The header a cookie-authenticated state-changing request must carry.
+pub const CSRF_HEADER: &str = "x-gridsafe-csrf";
 
-    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, ApiError> {
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .ok_or(ApiError::Unauthorized)?;
-        let token = header
+/// The CSRF token of a session: derived from the session token, so the
+/// server keeps nothing more and only the holder of the cookie's value (the
+/// console, told it at sign-in) can know it.
+pub fn csrf_token(session_token: &str) -> String {
+    hex::encode(Sha256::digest(
+        format!("gridsafe-csrf:{session_token}").as_bytes(),
+    ))
+}
+
+/// The session token in the request's cookies, if any.
+pub fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == SESSION_COOKIE)
+        .map(|(_, v)| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// The token a request is authenticated with: the bearer header, else the
+/// session cookie (then with the CSRF check for anything but a read).
+pub fn request_token(
+    headers: &axum::http::HeaderMap,
+    method: &axum::http::Method,
+) -> Result<String, ApiError> {
+    if let Some(header) = headers.get(AUTHORIZATION) {
+        return header
             .to_str()
             .ok()
             .and_then(|h| h.strip_prefix("Bearer "))
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .ok_or(ApiError::Unauthorized)?;
-        let hash = token_hash(token);
+            .map(str::to_owned)
+            .ok_or(ApiError::Unauthorized);
+    }
+    let token = session_cookie(headers).ok_or(ApiError::Unauthorized)?;
+    let safe = matches!(
+        *method,
+        axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
+    );
+    if !safe {
+        let sent = headers
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if sent != csrf_token(&token) {
+            return Err(ApiError::Csrf);
+        }
+    }
+    Ok(token)
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, ApiError> {
+        let token = request_token(&parts.headers, &parts.method)?;
+        let hash = token_hash(&token);
         let rec = st
             .blocking(move |s| s.token(&hash))
             .await?
@@ -124,6 +180,17 @@ pub async fn login(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
+    Ok(Json(sign_in(&st, addr, req, |_| Ok(())).await?))
+}
+
+/// Checks the password (with the sign-in limits), enrols the device and
+/// issues a token. `admit` may refuse the account before a token is made.
+pub async fn sign_in(
+    st: &AppState,
+    addr: SocketAddr,
+    req: LoginRequest,
+    admit: impl FnOnce(&crate::store::UserRecord) -> Result<(), ApiError>,
+) -> Result<LoginResponse, ApiError> {
     let account_key = format!("user:{}", req.username.trim());
     let keys = [account_key.clone(), format!("addr:{}", addr.ip())];
     st.limiter
@@ -147,6 +214,7 @@ pub async fn login(
         return Err(ApiError::BadCredentials);
     };
     st.limiter.succeed(&account_key);
+    admit(&user)?;
     let device = req.device_id.unwrap_or_default();
     let device_name = req.device_name.clone();
     let u = user.name.clone();
@@ -162,14 +230,14 @@ pub async fn login(
     st.blocking(move |s| s.add_token(&hash, &u, device, expires_at))
         .await?;
     tracing::info!(user = %user.name, %device, "signed in");
-    Ok(Json(LoginResponse {
+    Ok(LoginResponse {
         token,
         user: user.name,
         role: user.role,
         grids: user.grids,
         device_id: device,
         expires_at,
-    }))
+    })
 }
 
 #[cfg(test)]

@@ -70,6 +70,28 @@ pub struct ServeArgs {
     /// Largest photo taken, in MB [default: 15].
     #[arg(long, env = "GRIDSAFE_MAX_PHOTO_MB")]
     pub max_photo_mb: Option<u64>,
+    /// The built UI (the folder holding office/index.html and assets/)
+    /// [default: ui/dist under the current directory, else beside the source
+    /// tree the binary was built from].
+    #[arg(long, env = "GRIDSAFE_UI_DIR")]
+    pub ui_dir: Option<PathBuf>,
+    /// Map tiles for the console, a Leaflet URL template, e.g. 天地图
+    /// `https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=KEY`
+    /// or `https://tile.openstreetmap.org/{z}/{x}/{y}.png` [default: none, a plain background].
+    #[arg(long, env = "GRIDSAFE_TILES")]
+    pub tiles: Option<String>,
+    /// The attribution shown under the map tiles.
+    #[arg(long, env = "GRIDSAFE_TILES_ATTRIBUTION")]
+    pub tiles_attribution: Option<String>,
+    /// Mark the console's session cookie Secure (serve it behind HTTPS).
+    #[arg(long, env = "GRIDSAFE_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+    /// Flood-season duty (汛期24小时值班): monitoring points are due a check every 24 hours.
+    #[arg(long, env = "GRIDSAFE_FLOOD_SEASON")]
+    pub flood_season: bool,
+    /// Days a monitoring point may go without a check outside the flood season [default: 7].
+    #[arg(long, env = "GRIDSAFE_CHECK_INTERVAL_DAYS")]
+    pub check_interval_days: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -146,6 +168,20 @@ fn settings(cli: &Cli) -> anyhow::Result<Settings> {
         }
         if let Some(mb) = a.max_photo_mb {
             s.max_photo_bytes = mb * 1024 * 1024;
+        }
+        if let Some(d) = &a.ui_dir {
+            s.ui_dir = Some(d.clone());
+        }
+        if let Some(t) = &a.tiles {
+            s.tiles = Some(t.clone()).filter(|t| !t.trim().is_empty());
+        }
+        if let Some(t) = &a.tiles_attribution {
+            s.tiles_attribution = Some(t.clone());
+        }
+        s.secure_cookies |= a.secure_cookies;
+        s.flood_season |= a.flood_season;
+        if let Some(d) = a.check_interval_days {
+            s.check_interval_days = d;
         }
     }
     Ok(s)

@@ -14,6 +14,12 @@
 //! request_timeout_secs = 60
 //! login_max_failures = 5
 //! login_window_minutes = 15
+//! ui_dir = "/opt/gridsafe/ui/dist"
+//! tiles = "https://t{s}.tianditu.gov.cn/vec_w/wmts?...&tk=KEY"
+//! tiles_attribution = "天地图"
+//! secure_cookies = true
+//! flood_season = false
+//! check_interval_days = 7
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -35,6 +41,12 @@ pub struct FileConfig {
     pub request_timeout_secs: Option<u64>,
     pub login_max_failures: Option<u32>,
     pub login_window_minutes: Option<u64>,
+    pub ui_dir: Option<PathBuf>,
+    pub tiles: Option<String>,
+    pub tiles_attribution: Option<String>,
+    pub secure_cookies: Option<bool>,
+    pub flood_season: Option<bool>,
+    pub check_interval_days: Option<u32>,
 }
 
 impl FileConfig {
@@ -61,6 +73,17 @@ pub struct Settings {
     pub request_timeout_secs: u64,
     pub login_max_failures: u32,
     pub login_window_secs: u64,
+    /// The built console (`ui/dist`); `None` looks for it (see [`crate::console::ui`]).
+    pub ui_dir: Option<PathBuf>,
+    /// A Leaflet tile URL template for the console's map; none: a plain background.
+    pub tiles: Option<String>,
+    pub tiles_attribution: Option<String>,
+    /// Marks the console's session cookie `Secure` (behind HTTPS).
+    pub secure_cookies: bool,
+    /// Flood-season duty (24小时值班): every monitoring point is due a check
+    /// every 24 hours instead of every `check_interval_days`.
+    pub flood_season: bool,
+    pub check_interval_days: u32,
 }
 
 impl Default for Settings {
@@ -76,11 +99,26 @@ impl Default for Settings {
             request_timeout_secs: 60,
             login_max_failures: 5,
             login_window_secs: 15 * 60,
+            ui_dir: None,
+            tiles: None,
+            tiles_attribution: None,
+            secure_cookies: false,
+            flood_season: false,
+            check_interval_days: 7,
         }
     }
 }
 
 impl Settings {
+    /// How long a monitoring point may go without a check before it is overdue.
+    pub fn check_interval(&self) -> chrono::Duration {
+        if self.flood_season {
+            chrono::Duration::hours(24)
+        } else {
+            chrono::Duration::days(self.check_interval_days.max(1) as i64)
+        }
+    }
+
     /// Defaults overlaid with the file's values.
     pub fn from_file(file: FileConfig) -> Self {
         let d = Settings::default();
@@ -103,6 +141,12 @@ impl Settings {
             login_window_secs: file
                 .login_window_minutes
                 .map_or(d.login_window_secs, |m| m * 60),
+            ui_dir: file.ui_dir.or(d.ui_dir),
+            tiles: file.tiles.or(d.tiles),
+            tiles_attribution: file.tiles_attribution.or(d.tiles_attribution),
+            secure_cookies: file.secure_cookies.unwrap_or(d.secure_cookies),
+            flood_season: file.flood_season.unwrap_or(d.flood_season),
+            check_interval_days: file.check_interval_days.unwrap_or(d.check_interval_days),
         }
     }
 }

@@ -20,6 +20,10 @@ pub enum ApiError {
     Unauthorized,
     #[error("the sign-in token is not valid; sign in again")]
     BadToken,
+    #[error(
+        "a request signed in with the console's cookie must carry the X-Gridsafe-CSRF header given at sign-in"
+    )]
+    Csrf,
     #[error("this device was signed out by the town office; sign in again")]
     TokenRevoked,
     #[error("the sign-in has expired; sign in again")]
@@ -84,6 +88,7 @@ impl ApiError {
             BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials"),
             TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
             Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            Csrf => (StatusCode::FORBIDDEN, "csrf"),
             DeviceRevoked => (StatusCode::FORBIDDEN, "device_revoked"),
             NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Conflict { code, .. } => (StatusCode::CONFLICT, code),

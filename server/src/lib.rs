@@ -9,6 +9,7 @@
 //! - [`sync`]: push, pull and the rules every event passes.
 //! - [`photos`]: resumable, verified photo upload and thumbnails.
 //! - [`office`], [`summary`]: the console's API and per-grid results.
+//! - [`console`]: the console's page, session, inbox and administration.
 //! - [`import`], [`demo`]: spreadsheets in, a demo town.
 
 pub mod auth;
@@ -16,6 +17,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod demo;
 pub mod error;
 pub mod extract;

@@ -11,13 +11,13 @@ use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use gridsafe_core::wire::ErrorDetail;
 use utoipa::OpenApi;
 
 use crate::error::{ApiError, error_response};
 use crate::state::AppState;
-use crate::{auth, office, photos, summary, sync};
+use crate::{auth, console, office, photos, summary, sync};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -41,7 +41,18 @@ use crate::{auth, office, photos, summary, sync};
         office::urgent::list,
         office::devices::list,
         office::devices::revoke,
+        office::export::export,
         summary::summary,
+        console::session::create,
+        console::session::current,
+        console::session::delete,
+        console::config::get,
+        console::inbox::list,
+        console::inbox::ack,
+        console::users::list,
+        console::users::create,
+        console::users::update,
+        console::import::import,
     ),
     modifiers(&BearerAuth)
 )]
@@ -98,10 +109,9 @@ fn code_for(status: StatusCode) -> &'static str {
 async fn json_errors(req: Request, next: Next) -> Response {
     let resp = next.run(req).await;
     let status = resp.status();
-    let is_json = resp
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    let is_json = resp.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+        v.as_bytes().starts_with(b"application/json") || v.as_bytes().starts_with(b"text/html")
+    });
     if !(status.is_client_error() || status.is_server_error()) || is_json {
         return resp;
     }
@@ -159,6 +169,22 @@ pub fn router(st: AppState) -> Router {
         .route("/api/v1/auth/login", post(auth::login))
         .route("/api/v1/sync/push", post(sync::push::push))
         .route("/api/v1/sync/pull", get(sync::pull::pull))
+        .route(
+            "/api/v1/auth/session",
+            post(console::session::create)
+                .get(console::session::current)
+                .delete(console::session::delete),
+        )
+        .route("/api/v1/console/config", get(console::config::get))
+        .route("/api/v1/inbox", get(console::inbox::list))
+        .route("/api/v1/inbox/ack", post(console::inbox::ack))
+        .route(
+            "/api/v1/users",
+            get(console::users::list).post(console::users::create),
+        )
+        .route("/api/v1/users/{name}", patch(console::users::update))
+        .route("/api/v1/import/{kind}", post(console::import::import))
+        .route("/api/v1/hazards/export", get(office::export::export))
         .route("/api/v1/hazards", get(office::hazards::list))
         .route("/api/v1/hazards/{id}", get(office::hazards::detail))
         .route(
@@ -190,7 +216,14 @@ pub fn router(st: AppState) -> Router {
             timeout(blob_timeout, req, next)
         }));
 
+    // The console page and its assets (not JSON: left alone by json_errors
+    // when they answer HTML).
+    let ui = Router::new()
+        .route("/", get(console::ui::index))
+        .route("/assets/{*path}", get(console::ui::asset));
+
     api.merge(blobs)
+        .merge(ui)
         .fallback(not_found)
         .method_not_allowed_fallback(wrong_method)
         .layer(middleware::from_fn(json_errors))

@@ -25,7 +25,7 @@ use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::office::scoped_grids;
 use crate::state::AppState;
-use crate::store::{AppendOutcome, HazardQuery};
+use crate::store::{AppendOutcome, HazardQuery, HazardSort};
 use crate::sync::rules::Rules;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -49,6 +49,9 @@ pub struct ListQuery {
     pub from: Option<NaiveDate>,
     /// Reported on or before this day.
     pub to: Option<NaiveDate>,
+    /// `reported_desc` (default), `reported_asc`, `deadline_asc` or `deadline_desc`.
+    #[param(value_type = Option<String>)]
+    pub sort: Option<HazardSort>,
     pub page: Option<u64>,
     pub per_page: Option<u64>,
 }
@@ -69,16 +72,15 @@ pub struct HazardPage {
     pub items: Vec<HazardItem>,
 }
 
-/// Hazards in the caller's grids, newest report first.
-#[utoipa::path(get, path = "/api/v1/hazards", tag = "office", params(ListQuery),
-    responses((status = 200, body = HazardPage)), security(("bearer" = [])))]
-pub async fn list(
-    State(st): State<AppState>,
-    caller: Caller,
-    Query(q): Query<ListQuery>,
-) -> Result<Json<HazardPage>, ApiError> {
+/// The store query for the list's filters, limited to the caller's grids;
+/// the list pages it, the export walks all of it.
+pub async fn filter_query(
+    st: &AppState,
+    caller: &Caller,
+    q: &ListQuery,
+) -> Result<HazardQuery, ApiError> {
     let catalog = st.catalog().await?;
-    let grids = scoped_grids(&catalog, &caller, q.grid.as_ref())?;
+    let grids = scoped_grids(&catalog, caller, q.grid.as_ref())?;
     let status = q
         .status
         .as_deref()
@@ -88,22 +90,37 @@ pub async fn list(
         .map(|s| s.parse::<HazardStatus>())
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let page = q.page.unwrap_or(1).max(1);
-    let per_page = q.per_page.unwrap_or(20).clamp(1, 200);
-    let day = today();
-    let query = HazardQuery {
+    Ok(HazardQuery {
         grids,
         status,
         level: q.level,
         sector: q.sector,
-        overdue_on: q.overdue.filter(|o| *o).map(|_| day),
+        overdue_on: q.overdue.filter(|o| *o).map(|_| today()),
         listed: q.listed,
-        text: q.q,
+        text: q.q.clone(),
         from: q.from,
         to: q.to,
-        offset: (page - 1) * per_page,
-        limit: per_page,
-    };
+        sort: q.sort.unwrap_or_default(),
+        after: None,
+        offset: 0,
+        limit: 0,
+    })
+}
+
+/// Hazards in the caller's grids, newest report first unless `sort` says.
+#[utoipa::path(get, path = "/api/v1/hazards", tag = "office", params(ListQuery),
+    responses((status = 200, body = HazardPage)), security(("bearer" = [])))]
+pub async fn list(
+    State(st): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<HazardPage>, ApiError> {
+    let page = q.page.unwrap_or(1).max(1);
+    let per_page = q.per_page.unwrap_or(20).clamp(1, 200);
+    let day = today();
+    let mut query = filter_query(&st, &caller, &q).await?;
+    query.offset = (page - 1) * per_page;
+    query.limit = per_page;
     let (total, states) = st.blocking(move |s| s.hazards(&query)).await?;
     Ok(Json(HazardPage {
         total,

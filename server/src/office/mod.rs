@@ -3,6 +3,7 @@
 //! grids through `gridsafe_core::access::Scope`.
 
 pub mod devices;
+pub mod export;
 pub mod grids;
 pub mod hazards;
 pub mod points;

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{Query, State};
 use gridsafe_core::GridCode;
-use gridsafe_core::point::{LastCheck, danger_open};
+use gridsafe_core::point::{LastCheck, check_due, danger_open};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Caller;
@@ -32,6 +32,11 @@ pub struct PointItem {
     pub last_check: Option<LastCheck>,
     /// The latest check said danger and no calmer check followed.
     pub danger_open: bool,
+    /// No check within the interval (7 days, or 24 hours in flood-season
+    /// duty: `--check-interval-days`, `--flood-season`), or never checked.
+    pub check_overdue: bool,
+    /// When the next check is due (none: never checked, due now).
+    pub check_due_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Monitoring points in the caller's grids.
@@ -47,11 +52,15 @@ pub async fn list(
     let points = st
         .blocking(move |s| s.point_statuses(grids.as_deref()))
         .await?;
+    let interval = st.settings.check_interval();
+    let now = chrono::Utc::now();
     Ok(Json(
         points
             .into_iter()
             .map(|p| PointItem {
                 danger_open: danger_open(p.last.as_ref()),
+                check_overdue: check_due(p.last.as_ref(), interval, now),
+                check_due_at: p.last.as_ref().map(|l| l.at + interval),
                 code: p.point.code.to_string(),
                 name: p.point.name,
                 kind: p.point.kind.to_string(),

@@ -154,6 +154,21 @@ CREATE TABLE photo_refs (
 ) WITHOUT ROWID;
 CREATE INDEX photo_refs_device ON photo_refs (device, sha);
 "#,
+    // 2: the console: what each office user has acknowledged in the inbox,
+    // and an index for the hazard list sorted by deadline.
+    r#"
+CREATE TABLE inbox_marks (
+    user TEXT PRIMARY KEY,
+    up_to INTEGER NOT NULL
+);
+CREATE TABLE inbox_acks (
+    user TEXT NOT NULL,
+    cursor INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (user, cursor)
+) WITHOUT ROWID;
+CREATE INDEX hazards_deadline ON hazards (deadline);
+"#,
 ];
 
 /// Brings the database up to the latest schema.

@@ -166,8 +166,26 @@ pub struct HazardQuery {
     pub text: Option<String>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
+    pub sort: HazardSort,
+    /// Keyset paging for the `reported_*` orders: the page starts after this
+    /// (reported time in ms, id), walking the index instead of skipping
+    /// `offset` rows (which a long export would do over and over).
+    pub after: Option<(i64, String)>,
     pub offset: u64,
     pub limit: u64,
+}
+
+/// The orders the hazard list offers; each is backed by an index.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HazardSort {
+    /// Newest report first.
+    #[default]
+    ReportedDesc,
+    ReportedAsc,
+    /// Nearest deadline first; hazards without one last.
+    DeadlineAsc,
+    DeadlineDesc,
 }
 
 /// The stored per-grid counters for a period, by the grid each figure was
@@ -218,6 +236,17 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<()>;
     fn token(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>>;
     fn touch_device(&self, id: DeviceId, synced: bool) -> StoreResult<()>;
+    /// Forgets one token (signing out of the console).
+    fn remove_token(&self, token_hash: &str) -> StoreResult<()>;
+
+    // The console's inbox: per user, everything up to a mark is read, and
+    // single items above it may be acknowledged one by one.
+    fn inbox_mark(&self, user: &Username) -> StoreResult<u64>;
+    /// The acknowledged cursors above the user's mark.
+    fn inbox_acks(&self, user: &Username) -> StoreResult<Vec<u64>>;
+    fn ack_inbox(&self, user: &Username, cursors: &[u64]) -> StoreResult<()>;
+    /// Marks everything up to `cursor` read (never moves the mark back).
+    fn ack_inbox_up_to(&self, user: &Username, cursor: u64) -> StoreResult<()>;
 
     // Events.
     /// Stores a device's batch: sequence keeping, rules, applying, counters,

@@ -24,9 +24,9 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 use super::{
-    AppendOutcome, DeviceRecord, HazardQuery, Incoming, Judge, PeriodCounts, PointStatus,
-    PushOutcome, Rejection, Store, StoreError, StoreResult, TokenRecord, TrailEvent, UserRecord,
-    migrations,
+    AppendOutcome, DeviceRecord, HazardQuery, HazardSort, Incoming, Judge, PeriodCounts,
+    PointStatus, PushOutcome, Rejection, Store, StoreError, StoreResult, TokenRecord, TrailEvent,
+    UserRecord, migrations,
 };
 use crate::calendar::local_day;
 
@@ -571,6 +571,70 @@ impl Store for SqliteStore {
         })
     }
 
+    fn remove_token(&self, token_hash: &str) -> StoreResult<()> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM tokens WHERE hash = ?1", [token_hash])
+                .map_err(backend)?;
+            Ok(())
+        })
+    }
+
+    fn inbox_mark(&self, user: &Username) -> StoreResult<u64> {
+        self.read(|c| {
+            Ok(c.query_row(
+                "SELECT up_to FROM inbox_marks WHERE user = ?1",
+                [user.as_str()],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()?
+            .unwrap_or(0) as u64)
+        })
+    }
+
+    fn inbox_acks(&self, user: &Username) -> StoreResult<Vec<u64>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT a.cursor FROM inbox_acks a
+                 WHERE a.user = ?1 AND a.cursor > coalesce((SELECT up_to FROM inbox_marks m WHERE m.user = ?1), 0)
+                 ORDER BY a.cursor",
+            )?;
+            stmt.query_map([user.as_str()], |r| r.get::<_, i64>(0).map(|v| v as u64))?
+                .collect()
+        })
+    }
+
+    fn ack_inbox(&self, user: &Username, cursors: &[u64]) -> StoreResult<()> {
+        self.write(|tx| {
+            let now = now_text();
+            for c in cursors {
+                tx.execute(
+                    "INSERT INTO inbox_acks (user, cursor, at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+                    params![user.as_str(), *c as i64, now],
+                )
+                .map_err(backend)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn ack_inbox_up_to(&self, user: &Username, cursor: u64) -> StoreResult<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO inbox_marks (user, up_to) VALUES (?1, ?2)
+                 ON CONFLICT (user) DO UPDATE SET up_to = max(up_to, excluded.up_to)",
+                params![user.as_str(), cursor as i64],
+            )
+            .map_err(backend)?;
+            // Single acknowledgements under the mark say nothing more.
+            tx.execute(
+                "DELETE FROM inbox_acks WHERE user = ?1 AND cursor <= ?2",
+                params![user.as_str(), cursor as i64],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+    }
+
     fn touch_device(&self, id: DeviceId, synced: bool) -> StoreResult<()> {
         self.write(|tx| {
             let now = now_text();
@@ -864,6 +928,12 @@ impl Store for SqliteStore {
             args.push(SqlValue::Text(to.to_string()));
         }
         let filter = clauses.join(" AND ");
+        let order = match q.sort {
+            HazardSort::ReportedDesc => "reported_ms DESC, id",
+            HazardSort::ReportedAsc => "reported_ms, id",
+            HazardSort::DeadlineAsc => "deadline IS NULL, deadline, reported_ms DESC, id",
+            HazardSort::DeadlineDesc => "deadline IS NULL, deadline DESC, reported_ms DESC, id",
+        };
         self.read(|c| {
             let tx = c.unchecked_transaction()?;
             let total: i64 = tx.query_row(
@@ -872,10 +942,28 @@ impl Store for SqliteStore {
                 |r| r.get(0),
             )?;
             let mut page_args = args.clone();
+            let mut page_filter = filter.clone();
+            let keyset = match (&q.after, q.sort) {
+                (Some(k), HazardSort::ReportedDesc) => Some(("<", k)),
+                (Some(k), HazardSort::ReportedAsc) => Some((">", k)),
+                _ => None,
+            };
+            if let Some((cmp, (ms, id))) = keyset {
+                page_filter.push_str(&format!(
+                    " AND (reported_ms {cmp} ? OR (reported_ms = ? AND id > ?))"
+                ));
+                page_args.push(SqlValue::Integer(*ms));
+                page_args.push(SqlValue::Integer(*ms));
+                page_args.push(SqlValue::Text(id.clone()));
+            }
             page_args.push(SqlValue::Integer(q.limit as i64));
-            page_args.push(SqlValue::Integer(q.offset as i64));
+            page_args.push(SqlValue::Integer(if keyset.is_some() {
+                0
+            } else {
+                q.offset as i64
+            }));
             let mut stmt = tx.prepare(&format!(
-                "SELECT state FROM hazards WHERE {filter} ORDER BY reported_ms DESC, id LIMIT ? OFFSET ?"
+                "SELECT state FROM hazards WHERE {page_filter} ORDER BY {order} LIMIT ? OFFSET ?"
             ))?;
             let rows = stmt
                 .query_map(rusqlite::params_from_iter(page_args.iter()), |r| {

@@ -1,0 +1,304 @@
+/**
+ * The console's one door to the server: every request goes through here.
+ *
+ * The console signs in with a session cookie (HttpOnly, so scripts never see
+ * the token); state-changing requests carry the CSRF token the server gave
+ * at sign-in in `X-Gridsafe-CSRF`. Errors arrive as `{error: {code,
+ * message, fields}}` and are thrown as ApiError.
+ */
+import type {
+  EventBody,
+  FieldError,
+  GridLevel,
+  HazardLevel,
+  HazardState,
+  HazardStatus,
+  LastCheck,
+  Location,
+  PointKind,
+  Role,
+  Sector,
+  Superseded,
+  Verdict,
+} from '../shared/generated/types';
+
+export class ApiError extends Error {
+  constructor(
+    public status: number,
+    public code: string,
+    message: string,
+    public fields: FieldError[] = [],
+  ) {
+    super(message);
+  }
+}
+
+let csrf: string | null = null;
+const DEVICE_KEY = 'gridsafe.console.device';
+
+async function request<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  raw?: { bytes: Blob | ArrayBuffer; type: string },
+): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (method !== 'GET' && csrf) headers['X-Gridsafe-CSRF'] = csrf;
+  let payload: BodyInit | undefined;
+  if (raw) {
+    headers['Content-Type'] = raw.type;
+    payload = raw.bytes;
+  } else if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  const resp = await fetch(path, { method, headers, body: payload, credentials: 'same-origin' });
+  if (resp.status === 204) return undefined as T;
+  const text = await resp.text();
+  let json: unknown = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = null;
+  }
+  if (!resp.ok) {
+    const err = (json as { error?: { code?: string; message?: string; fields?: FieldError[] } })
+      ?.error;
+    throw new ApiError(resp.status, err?.code ?? 'error', err?.message ?? resp.statusText, err?.fields ?? []);
+  }
+  return json as T;
+}
+
+function query(params: Record<string, unknown>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0)) continue;
+    q.set(k, Array.isArray(v) ? v.join(',') : String(v));
+  }
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+// ---- types of the console's answers ----
+
+export interface Session {
+  user: string;
+  role: Role;
+  grids: string[];
+  device_id: string;
+  csrf: string | null;
+}
+
+export interface GridItem {
+  code: string;
+  name: string;
+  level: GridLevel;
+  parent: string | null;
+  responsible: string | null;
+}
+
+export interface HazardItem extends HazardState {
+  overdue: boolean;
+}
+
+export interface HazardPage {
+  total: number;
+  page: number;
+  per_page: number;
+  items: HazardItem[];
+}
+
+export type HazardSort = 'reported_desc' | 'reported_asc' | 'deadline_asc' | 'deadline_desc';
+
+export interface HazardFilter {
+  grid?: string;
+  sector?: Sector | '';
+  level?: HazardLevel | '';
+  status?: HazardStatus[];
+  overdue?: boolean;
+  listed?: boolean;
+  q?: string;
+  from?: string;
+  to?: string;
+  sort?: HazardSort;
+}
+
+export interface TrailStep {
+  cursor: number;
+  id: string;
+  kind: string;
+  label: string;
+  author: string;
+  device: string;
+  at: string;
+  received_at: string;
+  location: Location | null;
+  superseded: Superseded | null;
+  body: EventBody;
+}
+
+export interface PhotoRef {
+  sha256: string;
+  stage: 'found' | 'after';
+  url: string;
+  thumb_url: string;
+}
+
+export interface HazardDetail {
+  state: HazardState;
+  overdue: boolean;
+  events: TrailStep[];
+  photos: PhotoRef[];
+}
+
+export interface GridSummary {
+  grid: string;
+  name: string;
+  level: GridLevel;
+  hazards_total: number;
+  by_status: Partial<Record<HazardStatus, number>>;
+  by_level: Partial<Record<HazardLevel, number>>;
+  by_sector: Partial<Record<Sector, number>>;
+  overdue: number;
+  rectified_rate: number | null;
+  major_open: number;
+  checks_total: number;
+  checks_by_verdict: Partial<Record<Verdict, number>>;
+  danger_open: number;
+  children: GridSummary[];
+  from?: string;
+  to?: string;
+}
+
+export interface PointItem {
+  code: string;
+  name: string;
+  kind: PointKind;
+  grid: string;
+  lat: number | null;
+  lon: number | null;
+  monitor: string | null;
+  last_check: LastCheck | null;
+  danger_open: boolean;
+  check_overdue: boolean;
+  check_due_at: string | null;
+}
+
+export interface InboxItem {
+  cursor: number;
+  kind: string;
+  priority: number;
+  grid: string;
+  grid_name: string;
+  author: string;
+  at: string;
+  hazard: string | null;
+  point: string | null;
+  verdict: Verdict | null;
+  level: HazardLevel | null;
+  sector: Sector | null;
+  text: string | null;
+}
+
+export interface Inbox {
+  mark: number;
+  latest: number;
+  unread: number;
+  items: InboxItem[];
+}
+
+export interface ConsoleConfig {
+  tiles_url: string | null;
+  tiles_attribution: string | null;
+  tiles_subdomains: string[];
+  flood_season: boolean;
+  check_interval_hours: number;
+}
+
+export interface UserItem {
+  name: string;
+  role: Role;
+  grids: string[];
+}
+
+export interface DeviceItem {
+  id: string;
+  user: string;
+  name: string | null;
+  created_at: string;
+  last_seen: string | null;
+  last_sync: string | null;
+  last_seq: number;
+  revoked_at: string | null;
+}
+
+export interface ImportPreview {
+  kind: 'grids' | 'points';
+  rows: number;
+  items: Record<string, unknown>[];
+  errors: { row: number; message: string }[];
+  committed: boolean;
+}
+
+// ---- calls ----
+
+export const api = {
+  async signIn(username: string, password: string): Promise<Session> {
+    const device_id = localStorage.getItem(DEVICE_KEY);
+    const s = await request<Session>('POST', '/api/v1/auth/session', {
+      username,
+      password,
+      device_id,
+    });
+    csrf = s.csrf;
+    localStorage.setItem(DEVICE_KEY, s.device_id);
+    return s;
+  },
+  async session(): Promise<Session | null> {
+    try {
+      const s = await request<Session>('GET', '/api/v1/auth/session');
+      csrf = s.csrf;
+      return s;
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) return null;
+      throw e;
+    }
+  },
+  async signOut(): Promise<void> {
+    await request<void>('DELETE', '/api/v1/auth/session');
+    csrf = null;
+  },
+  config: () => request<ConsoleConfig>('GET', '/api/v1/console/config'),
+  grids: () => request<GridItem[]>('GET', '/api/v1/grids'),
+  hazards: (f: HazardFilter, page: number, perPage: number) =>
+    request<HazardPage>('GET', `/api/v1/hazards${query({ ...f, page, per_page: perPage })}`),
+  exportUrl: (f: HazardFilter, format: 'xlsx' | 'csv' | 'geojson') =>
+    `/api/v1/hazards/export${query({ ...f, format })}`,
+  hazard: (id: string) => request<HazardDetail>('GET', `/api/v1/hazards/${encodeURIComponent(id)}`),
+  action: (id: string, body: EventBody) =>
+    request<HazardDetail>('POST', `/api/v1/hazards/${encodeURIComponent(id)}/actions`, body),
+  summary: (code: string, from: string, to: string, depth = 1) =>
+    request<GridSummary>(
+      'GET',
+      `/api/v1/grids/${encodeURIComponent(code)}/summary${query({ from, to, depth })}`,
+    ),
+  points: (grid?: string) => request<PointItem[]>('GET', `/api/v1/points${query({ grid })}`),
+  inbox: () => request<Inbox>('GET', '/api/v1/inbox'),
+  ack: (body: { cursors?: number[]; up_to?: number }) =>
+    request<Inbox>('POST', '/api/v1/inbox/ack', body),
+  users: () => request<UserItem[]>('GET', '/api/v1/users'),
+  addUser: (u: { name: string; role: Role; grids: string[]; password: string }) =>
+    request<UserItem>('POST', '/api/v1/users', u),
+  changeUser: (name: string, c: { role?: Role; grids?: string[]; password?: string }) =>
+    request<UserItem>('PATCH', `/api/v1/users/${encodeURIComponent(name)}`, c),
+  devices: () => request<DeviceItem[]>('GET', '/api/v1/devices'),
+  revokeDevice: (id: string) =>
+    request<DeviceItem>('POST', `/api/v1/devices/${encodeURIComponent(id)}/revoke`),
+  importFile: (kind: 'grids' | 'points', file: File, commit: boolean) =>
+    request<ImportPreview>(
+      'POST',
+      `/api/v1/import/${kind}${query({ filename: file.name, commit })}`,
+      undefined,
+      { bytes: file, type: 'application/octet-stream' },
+    ),
+};
