@@ -332,6 +332,16 @@ pub fn parse_reading(kind: PointKind, text: &str) -> Result<(String, ReadingValu
     Ok((key.to_owned(), parsed))
 }
 
+/// Writes a reading as `KEY=VALUE`, the form [`parse_reading`] reads.
+pub fn format_reading(key: &str, value: ReadingValue) -> String {
+    match value {
+        ReadingValue::Flag(true) => format!("{key}=yes"),
+        ReadingValue::Flag(false) => format!("{key}=no"),
+        // Rust prints the shortest text that reads back to the same number.
+        ReadingValue::Number(n) => format!("{key}={n}"),
+    }
+}
+
 fn kind_key(kind: PointKind) -> &'static str {
     use crate::keys::StableKey;
     kind.key()
@@ -502,6 +512,18 @@ mod tests {
         assert!(parse_reading(PointKind::Landslide, "crack_width_mm=wide").is_err());
         assert!(parse_reading(PointKind::Landslide, "new_cracks=maybe").is_err());
         assert!(parse_reading(PointKind::Landslide, "new_cracks").is_err());
+        for (key, value) in [
+            ("crack_width_mm", N(0.1 + 0.2)),
+            ("new_cracks", F(true)),
+            ("bulging", F(false)),
+        ] {
+            let text = format_reading(key, value);
+            assert_eq!(
+                parse_reading(PointKind::Landslide, &text).unwrap(),
+                (key.to_string(), value),
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -333,7 +333,7 @@ fn execute(
                 description,
                 place,
                 location: at.location(),
-                photos,
+                photos: files(photos),
             };
             let r =
                 record::hazard(&mut store, draft, &limits).context("the hazard was not saved")?;
@@ -355,7 +355,7 @@ fn execute(
                     hazard,
                     note,
                     location: at.location(),
-                    photos,
+                    photos: files(photos),
                 },
                 &limits,
             )
@@ -379,7 +379,7 @@ fn execute(
                 readings,
                 note,
                 location: at.location(),
-                photos,
+                photos: files(photos),
             };
             let r = record::check(&mut store, draft, &limits).context("the check was not saved")?;
             warn(&r.warnings);
@@ -503,6 +503,10 @@ pub fn status(store: &Store) -> Result<serde_json::Value> {
         "grids": grids,
         "points": points,
     }))
+}
+
+fn files(paths: Vec<PathBuf>) -> Vec<record::PhotoInput> {
+    paths.into_iter().map(record::PhotoInput::File).collect()
 }
 
 fn print_listing(out: &mut dyn Write, l: &Listing) -> Result<()> {

@@ -9,9 +9,11 @@
 //! - [`reference`]: the local copy of the user's grids and monitoring points.
 //! - [`photo`]: camera file → upright, resized, hashed JPEG and thumbnail.
 //! - [`api`], [`sync`] and [`enroll`]: talking to the server.
+//! - [`app`]: what the phone's screens ask, for the Tauri commands.
 //! - [`cli`]: the `gridsafe-field` command line.
 
 pub mod api;
+pub mod app;
 pub mod cli;
 pub mod enroll;
 pub mod error;

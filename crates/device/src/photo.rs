@@ -80,6 +80,8 @@ pub enum PhotoError {
     },
     #[error("the photo could not be encoded: {0}")]
     Encode(String),
+    #[error("the kept photo {hash} is missing or damaged; take it again")]
+    Damaged { hash: PhotoHash },
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -395,6 +397,36 @@ impl PhotoStore {
 
     pub fn contains(&self, hash: &PhotoHash) -> bool {
         self.path(hash).is_file()
+    }
+
+    /// A photo kept earlier (the app keeps each photo as it is taken and
+    /// cites it when the record is saved), checked against its name so a
+    /// damaged file is reported, never cited.
+    pub fn load(&self, hash: &PhotoHash) -> Result<ProcessedPhoto, PhotoError> {
+        let damaged = || PhotoError::Damaged { hash: hash.clone() };
+        let jpeg = std::fs::read(self.path(hash)).map_err(|_| damaged())?;
+        if PhotoHash::of(&jpeg) != *hash {
+            return Err(damaged());
+        }
+        let thumb = std::fs::read(self.thumb_path(hash)).map_err(|_| damaged())?;
+        let (width, height) =
+            image::ImageReader::with_format(std::io::Cursor::new(&jpeg), image::ImageFormat::Jpeg)
+                .into_dimensions()
+                .map_err(|_| damaged())?;
+        Ok(ProcessedPhoto {
+            hash: hash.clone(),
+            jpeg,
+            thumb,
+            width,
+            height,
+            quality: 0,
+            exif: ExifFacts::default(),
+        })
+    }
+
+    /// The thumbnail of a kept photo, if this device holds it.
+    pub fn thumb(&self, hash: &PhotoHash) -> Option<Vec<u8>> {
+        std::fs::read(self.thumb_path(hash)).ok()
     }
 
     /// Removes leftovers of interrupted writes and photo files that no

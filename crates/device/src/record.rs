@@ -29,6 +29,20 @@ use crate::reference::{self, LocalRegistry};
 use crate::state;
 use crate::store::{self, Store};
 
+/// A photo for a record: a camera file to process now, or one kept earlier
+/// by [`crate::app::add_photo`] and named by its hash.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PhotoInput {
+    File(PathBuf),
+    Kept(PhotoHash),
+}
+
+impl From<PathBuf> for PhotoInput {
+    fn from(p: PathBuf) -> Self {
+        PhotoInput::File(p)
+    }
+}
+
 /// A hazard found in the field.
 #[derive(Debug, Clone)]
 pub struct HazardDraft {
@@ -38,7 +52,7 @@ pub struct HazardDraft {
     pub description: String,
     pub place: Option<String>,
     pub location: Option<Location>,
-    pub photos: Vec<PathBuf>,
+    pub photos: Vec<PhotoInput>,
 }
 
 /// The fix of a hazard, with its "after" photos.
@@ -47,7 +61,7 @@ pub struct RectificationDraft {
     pub hazard: HazardId,
     pub note: String,
     pub location: Option<Location>,
-    pub photos: Vec<PathBuf>,
+    pub photos: Vec<PhotoInput>,
 }
 
 /// A check of a monitoring point; readings as typed (`KEY=VALUE`).
@@ -58,7 +72,7 @@ pub struct CheckDraft {
     pub readings: Vec<String>,
     pub note: Option<String>,
     pub location: Option<Location>,
-    pub photos: Vec<PathBuf>,
+    pub photos: Vec<PhotoInput>,
 }
 
 /// What was saved.
@@ -77,7 +91,7 @@ pub fn hazard(
     draft: HazardDraft,
     limits: &PhotoLimits,
 ) -> Result<Recorded, DeviceError> {
-    let photos = process_all(&draft.photos, limits)?;
+    let photos = process_all(store, &draft.photos, limits)?;
     let location = draft.location.or_else(|| exif_location(&photos));
     let id = HazardId::new();
     let body = EventBody::HazardReported(HazardReported {
@@ -101,7 +115,7 @@ pub fn rectification(
     if !state::knows_hazard(store.conn(), draft.hazard)? {
         return Err(DeviceError::UnknownHazard(draft.hazard));
     }
-    let photos = process_all(&draft.photos, limits)?;
+    let photos = process_all(store, &draft.photos, limits)?;
     let location = draft.location.or_else(|| exif_location(&photos));
     let body = EventBody::RectificationSubmitted(RectificationSubmitted {
         hazard: draft.hazard,
@@ -124,7 +138,7 @@ pub fn check(
         let (k, v) = parse_reading(kind, text).map_err(DeviceError::Reading)?;
         readings.insert(k, v);
     }
-    let photos = process_all(&draft.photos, limits)?;
+    let photos = process_all(store, &draft.photos, limits)?;
     let location = draft.location.or_else(|| exif_location(&photos));
     let id = CheckId::new();
     let body = EventBody::CheckLogged(CheckLogged {
@@ -141,16 +155,24 @@ pub fn check(
 }
 
 fn process_all(
-    paths: &[PathBuf],
+    store: &Store,
+    inputs: &[PhotoInput],
     limits: &PhotoLimits,
 ) -> Result<Vec<ProcessedPhoto>, DeviceError> {
-    paths
+    let kept = PhotoStore::new(store.photo_dir());
+    inputs
         .iter()
-        .map(|p| {
-            photo::process_file(p, limits).map_err(|source| DeviceError::Photo {
-                path: p.clone(),
+        .map(|input| match input {
+            PhotoInput::File(p) => {
+                photo::process_file(p, limits).map_err(|source| DeviceError::Photo {
+                    path: p.clone(),
+                    source,
+                })
+            }
+            PhotoInput::Kept(h) => kept.load(h).map_err(|source| DeviceError::Photo {
+                path: kept.path(h),
                 source,
-            })
+            }),
         })
         .collect()
 }
@@ -427,7 +449,7 @@ mod tests {
         )
         .unwrap();
         let mut d = draft("V1");
-        d.photos = vec![photo.clone()];
+        d.photos = vec![photo.clone().into()];
         let r = hazard(&mut store, d, &PhotoLimits::default()).unwrap();
         assert_eq!(r.photos.len(), 1);
         assert!(PhotoStore::new(store.photo_dir()).contains(&r.photos[0]));
@@ -443,7 +465,7 @@ mod tests {
         let bogus = dir.path().join("notes.jpg");
         std::fs::write(&bogus, "not a photo").unwrap();
         let mut d = draft("V1");
-        d.photos = vec![bogus];
+        d.photos = vec![bogus.into()];
         let err = hazard(&mut store, d, &PhotoLimits::default()).unwrap_err();
         assert!(err.to_string().contains("not an image"), "{err}");
         assert_eq!(seqs(&store), [1]);

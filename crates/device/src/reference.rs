@@ -75,6 +75,37 @@ pub fn grids(conn: &Connection) -> Result<Vec<GridNode>, DeviceError> {
     Ok(out)
 }
 
+/// Every monitoring point of the user's grids, by code.
+pub fn points(conn: &Connection) -> Result<Vec<MonitoringPoint>, DeviceError> {
+    let mut st =
+        conn.prepare("SELECT code, name, kind, grid, lat, lon, monitor FROM points ORDER BY code")?;
+    let rows = st.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, Option<f64>>(4)?,
+            r.get::<_, Option<f64>>(5)?,
+            r.get::<_, Option<String>>(6)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (code, name, kind, grid, lat, lon, monitor) = row?;
+        out.push(MonitoringPoint {
+            code: parse(&code)?,
+            name,
+            kind: PointKind::from_key(&kind).map_err(|e| DeviceError::Corrupt(e.to_string()))?,
+            grid: parse(&grid)?,
+            lat,
+            lon,
+            monitor,
+        });
+    }
+    Ok(out)
+}
+
 /// A monitoring point's kind and grid, from the local copy.
 pub fn point(
     conn: &Connection,

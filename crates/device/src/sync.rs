@@ -769,7 +769,7 @@ mod tests {
                     description: "高空作业无防护".into(),
                     place: None,
                     location: None,
-                    photos: vec![path],
+                    photos: vec![path.into()],
                 },
                 &PhotoLimits::default(),
             )
