@@ -485,7 +485,7 @@ pub fn outbox(store: &Store) -> Result<Vec<OutboxItem>> {
                 .collect(),
         })
         .collect();
-    items.sort_by(|a, b| b.seq.cmp(&a.seq));
+    items.sort_by_key(|i| std::cmp::Reverse(i.seq));
     Ok(items)
 }
 
