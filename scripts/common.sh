@@ -54,6 +54,15 @@ ensure_rust() {
   fi
 }
 
+# tauri-driver puts the desktop app's webview behind WebDriver for the
+# real-webview test (version 2, matching Tauri 2).
+ensure_tauri_driver() {
+  command -v tauri-driver >/dev/null && return 0
+  say "installing tauri-driver"
+  cargo install tauri-driver --version '^2' --locked --quiet
+  export PATH="$HOME/.cargo/bin:$PATH"
+}
+
 # Installs the UI's npm packages, again only when package-lock.json changed.
 install_ui_packages() {
   local stamp=ui/node_modules/.gridsafe-lock

@@ -198,13 +198,30 @@ impl AppDriver {
         .to_owned()
     }
 
+    /// Clicks an element, waiting while it is still animating into place.
     pub fn click(&self, css: &str) {
-        let id = self.wait_for(css, Duration::from_secs(15));
-        self.call(
-            reqwest::Method::POST,
-            &format!("/element/{id}/click"),
-            Some(json!({})),
-        );
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let id = self.wait_for(css, Duration::from_secs(15));
+            let url = format!("{}/session/{}/element/{id}/click", self.base, self.session);
+            let v: Value = self
+                .http
+                .post(&url)
+                .json(&json!({}))
+                .send()
+                .expect("WebDriver request")
+                .json()
+                .expect("WebDriver JSON");
+            match v["value"].get("error").and_then(|e| e.as_str()) {
+                None => return,
+                Some(
+                    "element not interactable"
+                    | "element click intercepted"
+                    | "stale element reference",
+                ) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(150)),
+                Some(_) => panic!("WebDriver click on {css}: {}", v["value"]),
+            }
+        }
     }
 
     /// Clears an input and types into it.
