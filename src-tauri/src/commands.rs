@@ -177,7 +177,7 @@ pub async fn suggest_verdict(
 
 #[tauri::command]
 pub async fn sync(home: State<'_, Home>) -> Answer<SyncReport> {
-    with_store(&home, |s| app::sync(s)).await
+    with_store(&home, app::sync).await
 }
 
 #[tauri::command]
