@@ -188,6 +188,18 @@ impl AppDriver {
         }
     }
 
+    /// Waits until nothing matching `css` is visible (an overlay fading out).
+    pub fn wait_gone(&self, css: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        let script = "return [...document.querySelectorAll(arguments[0])].some(e => e.getClientRects().length > 0 && getComputedStyle(e).display !== 'none' && getComputedStyle(e).visibility !== 'hidden')";
+        while self.script(script, json!([css])) == json!(true) {
+            if Instant::now() > deadline {
+                panic!("{css} is still visible after {timeout:?}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     pub fn text_of_page(&self) -> String {
         self.script(
             "return document.body ? document.body.innerText : ''",
@@ -200,9 +212,9 @@ impl AppDriver {
 
     /// Clicks an element, waiting while it is still animating into place.
     pub fn click(&self, css: &str) {
-        let deadline = Instant::now() + Duration::from_secs(15);
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let id = self.wait_for(css, Duration::from_secs(15));
+            let id = self.wait_for(css, Duration::from_secs(30));
             let url = format!("{}/session/{}/element/{id}/click", self.base, self.session);
             let v: Value = self
                 .http
@@ -219,7 +231,15 @@ impl AppDriver {
                     | "element click intercepted"
                     | "stale element reference",
                 ) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(150)),
-                Some(_) => panic!("WebDriver click on {css}: {}", v["value"]),
+                Some(_) => {
+                    let shot = std::env::temp_dir().join("gridsafe-webview-failed-click.png");
+                    self.screenshot(&shot);
+                    panic!(
+                        "WebDriver click on {css}: {} (screenshot: {})",
+                        v["value"],
+                        shot.display()
+                    )
+                }
             }
         }
     }

@@ -58,6 +58,7 @@ fn record_a_hazard_with_a_photo_in_the_real_app_and_find_it_on_the_server() {
     app.click("[data-testid=home-new-hazard]");
     app.click("[data-testid=field-sector]");
     app.click(".van-popup .van-picker__confirm");
+    app.wait_gone(".van-overlay", WAIT);
     app.fill(
         "[data-testid=field-description] textarea",
         "脚手架缺少防护网",
@@ -68,6 +69,7 @@ fn record_a_hazard_with_a_photo_in_the_real_app_and_find_it_on_the_server() {
         "the canvas made a photo: {jpeg_bytes}"
     );
     app.wait_for("[data-testid=photo-thumb]", WAIT);
+    app.wait_gone(".van-overlay, .van-toast", WAIT);
     app.screenshot(&artifacts().join("02-new-hazard.png"));
     app.click("[data-testid=save-hazard]");
     app.wait_for_text("脚手架缺少防护网", WAIT);
