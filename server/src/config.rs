@@ -104,7 +104,7 @@ impl Default for Settings {
             tiles_attribution: None,
             secure_cookies: false,
             flood_season: false,
-            check_interval_days: 7,
+            check_interval_days: gridsafe_core::point::DEFAULT_CHECK_INTERVAL_DAYS,
         }
     }
 }
@@ -112,11 +112,7 @@ impl Default for Settings {
 impl Settings {
     /// How long a monitoring point may go without a check before it is overdue.
     pub fn check_interval(&self) -> chrono::Duration {
-        if self.flood_season {
-            chrono::Duration::hours(24)
-        } else {
-            chrono::Duration::days(self.check_interval_days.max(1) as i64)
-        }
+        gridsafe_core::point::check_interval(self.flood_season, self.check_interval_days)
     }
 
     /// Defaults overlaid with the file's values.

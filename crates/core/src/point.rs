@@ -12,6 +12,19 @@ use crate::hazard::clock_order;
 use crate::ids::{CheckId, GridCode, PointCode, Username};
 use crate::keys::{PointKind, Verdict};
 
+/// Days a monitoring point may go without a check, outside flood season.
+pub const DEFAULT_CHECK_INTERVAL_DAYS: u32 = 7;
+
+/// How long a point may go without a check: every 24 hours during
+/// flood-season duty (汛期24小时值班), otherwise every `days` days.
+pub fn check_interval(flood_season: bool, days: u32) -> Duration {
+    if flood_season {
+        Duration::hours(24)
+    } else {
+        Duration::days(days.max(1) as i64)
+    }
+}
+
 /// A monitoring point as the office imports it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct MonitoringPoint {
@@ -102,6 +115,20 @@ mod tests {
         let last = last_check([&early_danger]).unwrap();
         assert!(danger_open(Some(&last)));
         assert!(last_check([]).is_none());
+    }
+
+    #[test]
+    fn flood_season_means_a_check_a_day() {
+        assert_eq!(check_interval(true, 7), Duration::hours(24));
+        assert_eq!(
+            check_interval(false, DEFAULT_CHECK_INTERVAL_DAYS),
+            Duration::days(7)
+        );
+        assert_eq!(
+            check_interval(false, 0),
+            Duration::days(1),
+            "never a zero interval"
+        );
     }
 
     #[test]

@@ -32,8 +32,12 @@ use crate::reference;
 use crate::store::{self, Store, keys};
 use crate::sync::{self, NoProgress, SyncError, SyncOptions, SyncReport};
 
-/// How long a monitoring point may go unchecked before it is due.
-pub const CHECK_INTERVAL: Duration = Duration::days(7);
+/// How long a monitoring point may go unchecked before it is due. The phone
+/// does not know yet whether the office has switched on flood-season duty,
+/// so it uses the everyday interval.
+pub fn check_interval() -> Duration {
+    point::check_interval(false, point::DEFAULT_CHECK_INTERVAL_DAYS)
+}
 
 #[derive(Debug, Error)]
 pub enum AppError {
@@ -233,7 +237,7 @@ pub fn points(store: &Store, now: DateTime<Utc>) -> Result<Vec<PointView>> {
         let checks = point_checks(store, &p.code)?;
         let last = point::last_check(&checks);
         out.push(PointView {
-            check_due: point::check_due(last.as_ref(), CHECK_INTERVAL, now),
+            check_due: point::check_due(last.as_ref(), check_interval(), now),
             last_check: last,
             point: p,
         });
@@ -609,7 +613,7 @@ mod tests {
         assert_eq!(view.last_check.as_ref().unwrap().verdict, Verdict::Normal);
         assert!(!view.check_due);
         assert!(
-            points(&store, Utc::now() + CHECK_INTERVAL)
+            points(&store, Utc::now() + check_interval())
                 .unwrap()
                 .iter()
                 .find(|v| v.point.code == point.code)
