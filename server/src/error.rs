@@ -42,6 +42,13 @@ pub enum ApiError {
     NotFound(String),
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// The action does not fit the hazard's state; `reason` is the key of
+    /// the core's `superseded` label table.
+    #[error("{message}")]
+    Superseded {
+        reason: &'static str,
+        message: String,
+    },
     #[error("batch skips ahead: the server expects sequence {expected} next")]
     SequenceGap { expected: u64 },
     #[error("upload offset {given} is not the server's offset {expected}")]
@@ -92,6 +99,7 @@ impl ApiError {
             DeviceRevoked => (StatusCode::FORBIDDEN, "device_revoked"),
             NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Conflict { code, .. } => (StatusCode::CONFLICT, code),
+            Superseded { .. } => (StatusCode::CONFLICT, "superseded"),
             SequenceGap { .. } => (StatusCode::CONFLICT, "sequence_gap"),
             OffsetMismatch { .. } => (StatusCode::CONFLICT, "offset_mismatch"),
             Invalid { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code.as_str()),
@@ -120,10 +128,16 @@ impl IntoResponse for ApiError {
             message: self.to_string(),
             expected_seq: None,
             fields: Vec::new(),
+            reason: None,
+            retry_after_secs: None,
         };
         match &self {
             ApiError::SequenceGap { expected } => detail.expected_seq = Some(*expected),
             ApiError::Invalid { fields, .. } => detail.fields = fields.clone(),
+            ApiError::Superseded { reason, .. } => detail.reason = Some((*reason).to_owned()),
+            ApiError::TooManyAttempts { retry_after_secs } => {
+                detail.retry_after_secs = Some(*retry_after_secs)
+            }
             _ => {}
         }
         let mut resp = error_response(status, detail);

@@ -7,7 +7,7 @@
 //! then the tree it makes with the grids already stored) and refused with
 //! each bad row's number and reason: nothing is half-imported.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 
 use gridsafe_core::location::{CHINA_LAT, CHINA_LON};
@@ -16,18 +16,69 @@ use gridsafe_core::{
     GridCode, GridLevel, GridNode, GridTree, Lang, PointCode, PointKind, StableKey,
 };
 
+use serde::Serialize;
+
 use crate::store::Store;
+
+/// What is wrong with one row of a file. The `code` and its fields are for
+/// the console, which words each problem in the reader's language; the
+/// English text (`Display`) is for the command line and the logs.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, thiserror::Error)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum RowProblem {
+    #[error("the file is empty")]
+    EmptyFile,
+    #[error("the header has no column {column} ({zh})")]
+    MissingColumn { column: String, zh: String },
+    #[error("{column} {value:?} is not a valid code: {reason}")]
+    BadCode {
+        column: String,
+        value: String,
+        reason: String,
+    },
+    #[error("{value} is also on row {first_row}")]
+    Duplicate { value: String, first_row: usize },
+    #[error("the row has no name")]
+    NoName,
+    #[error("level {value:?} is not one of county, town, village, unit (县, 镇, 村, 企业单位)")]
+    BadLevel { value: String },
+    #[error(
+        "kind {value:?} is not one of landslide, reservoir, pond_dam, embankment, deep_water (滑坡体, 水库, 塘坝, 河堤, 深水区)"
+    )]
+    BadKind { value: String },
+    #[error("there is no grid {grid}; import the grids first")]
+    UnknownGrid { grid: String },
+    #[error("{column} {value:?} must be a number between {min} and {max}")]
+    BadCoordinate {
+        column: String,
+        value: String,
+        min: f64,
+        max: f64,
+    },
+    #[error("give both lat and lon, or neither")]
+    HalfCoordinate,
+    #[error("the file has no data rows")]
+    NoRows,
+    #[error("{message}")]
+    Tree {
+        /// The grid the tree check stopped at.
+        grid: String,
+        /// `cycle`, `unknown_parent`, `level_order`, `duplicate`, `empty_name`, `unknown`.
+        problem: String,
+        message: String,
+    },
+}
+
+/// A bad row: its number (row 1 is the header) and what is wrong with it.
+pub type RowError = (usize, RowProblem);
 
 /// What is wrong with a file, row by row (row 1 is the header).
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     #[error("cannot read {path}: {reason}")]
     Unreadable { path: String, reason: String },
-    #[error("{} refused, nothing imported:\n{}", .path, .rows.iter().map(|(r, m)| format!("  row {r}: {m}")).collect::<Vec<_>>().join("\n"))]
-    Rows {
-        path: String,
-        rows: Vec<(usize, String)>,
-    },
+    #[error("{} refused, nothing imported:\n{}", .path, .rows.iter().map(|(r, p)| format!("  row {r}: {p}")).collect::<Vec<_>>().join("\n"))]
+    Rows { path: String, rows: Vec<RowError> },
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
 }
@@ -104,7 +155,7 @@ pub fn read_rows(path: &Path) -> Result<Vec<Vec<String>>, ImportError> {
 fn columns(
     header: &[String],
     wanted: &[(&'static str, &'static str, bool)],
-) -> Result<HashMap<&'static str, usize>, String> {
+) -> Result<HashMap<&'static str, usize>, RowProblem> {
     let mut at = HashMap::new();
     for (key, zh, required) in wanted {
         let pos = header
@@ -115,7 +166,10 @@ fn columns(
                 at.insert(*key, p);
             }
             None if *required => {
-                return Err(format!("the header has no column {key} ({zh})"));
+                return Err(RowProblem::MissingColumn {
+                    column: (*key).into(),
+                    zh: (*zh).into(),
+                });
             }
             None => {}
         }
@@ -145,6 +199,23 @@ fn get<'a>(row: &'a [String], at: &HashMap<&str, usize>, key: &str) -> &'a str {
         .unwrap_or("")
 }
 
+/// A code column parsed as a grid or point code.
+fn parse_code<C>(
+    row: &[String],
+    at: &HashMap<&str, usize>,
+    column: &'static str,
+) -> Result<C, RowProblem>
+where
+    C: std::str::FromStr<Err = gridsafe_core::IdError>,
+{
+    let value = get(row, at, column);
+    value.parse::<C>().map_err(|e| RowProblem::BadCode {
+        column: column.into(),
+        value: value.into(),
+        reason: e.to_string(),
+    })
+}
+
 fn is_blank(row: &[String]) -> bool {
     row.iter().all(|c| c.is_empty())
 }
@@ -164,9 +235,9 @@ pub fn import_grids(store: &dyn Store, path: &Path) -> Result<usize, ImportError
 pub fn parse_grids(
     rows: &[Vec<String>],
     existing: Vec<GridNode>,
-) -> Result<Vec<GridNode>, Vec<(usize, String)>> {
+) -> Result<Vec<GridNode>, Vec<RowError>> {
     let Some(header) = rows.first() else {
-        return Err(vec![(1, "the file is empty".into())]);
+        return Err(vec![(1, RowProblem::EmptyFile)]);
     };
     let at = columns(
         header,
@@ -187,26 +258,32 @@ pub fn parse_grids(
         if is_blank(row) {
             continue;
         }
-        let code = match get(row, &at, "code").parse::<GridCode>() {
+        let code = match parse_code::<GridCode>(row, &at, "code") {
             Ok(c) => c,
-            Err(e) => {
-                errors.push((n, e.to_string()));
+            Err(p) => {
+                errors.push((n, p));
                 continue;
             }
         };
-        if let Some(first) = row_of.insert(code.clone(), n) {
-            errors.push((n, format!("grid {code} is also on row {first}")));
+        if let Some(first_row) = row_of.insert(code.clone(), n) {
+            errors.push((
+                n,
+                RowProblem::Duplicate {
+                    value: code.to_string(),
+                    first_row,
+                },
+            ));
         }
         let name = get(row, &at, "name").to_owned();
         if name.is_empty() {
-            errors.push((n, format!("grid {code} has no name")));
+            errors.push((n, RowProblem::NoName));
         }
         let parent = match get(row, &at, "parent_code") {
             "" => None,
-            p => match p.parse::<GridCode>() {
+            _ => match parse_code::<GridCode>(row, &at, "parent_code") {
                 Ok(p) => Some(p),
-                Err(e) => {
-                    errors.push((n, format!("parent: {e}")));
+                Err(p) => {
+                    errors.push((n, p));
                     None
                 }
             },
@@ -215,9 +292,9 @@ pub fn parse_grids(
         let Some(level) = key_or_label::<GridLevel>(level_text) else {
             errors.push((
                 n,
-                format!(
-                    "level {level_text:?} is not one of county, town, village, unit (县, 镇, 村, 企业单位)"
-                ),
+                RowProblem::BadLevel {
+                    value: level_text.into(),
+                },
             ));
             continue;
         };
@@ -231,7 +308,7 @@ pub fn parse_grids(
         });
     }
     if nodes.is_empty() && errors.is_empty() {
-        errors.push((2, "the file has no grids".into()));
+        errors.push((2, RowProblem::NoRows));
     }
     if !errors.is_empty() {
         return Err(errors);
@@ -244,12 +321,23 @@ pub fn parse_grids(
     merged.extend(nodes.iter().cloned());
     if let Err(e) = GridTree::new(merged) {
         use gridsafe_core::grid::GridError::*;
-        let code = match &e {
-            Duplicate(c) | Cycle(c) | EmptyName(c) | Unknown(c) => Some(c),
-            UnknownParent { code, .. } | LevelOrder { code, .. } => Some(code),
+        let (code, problem) = match &e {
+            Duplicate(c) => (c, "duplicate"),
+            Cycle(c) => (c, "cycle"),
+            EmptyName(c) => (c, "empty_name"),
+            Unknown(c) => (c, "unknown"),
+            UnknownParent { code, .. } => (code, "unknown_parent"),
+            LevelOrder { code, .. } => (code, "level_order"),
         };
-        let row = code.and_then(|c| row_of.get(c)).copied().unwrap_or(1);
-        return Err(vec![(row, e.to_string())]);
+        let row = row_of.get(code).copied().unwrap_or(1);
+        return Err(vec![(
+            row,
+            RowProblem::Tree {
+                grid: code.to_string(),
+                problem: problem.into(),
+                message: e.to_string(),
+            },
+        )]);
     }
     Ok(nodes)
 }
@@ -259,7 +347,14 @@ pub fn import_points(store: &dyn Store, path: &Path) -> Result<usize, ImportErro
     let rows = read_rows(path)?;
     let tree = GridTree::new(store.grids()?).map_err(|e| ImportError::Rows {
         path: path.display().to_string(),
-        rows: vec![(0, format!("the stored grid tree is broken: {e}"))],
+        rows: vec![(
+            0,
+            RowProblem::Tree {
+                grid: String::new(),
+                problem: "stored".into(),
+                message: format!("the stored grid tree is broken: {e}"),
+            },
+        )],
     })?;
     let points = parse_points(&rows, &tree).map_err(|rows| ImportError::Rows {
         path: path.display().to_string(),
@@ -272,9 +367,9 @@ pub fn import_points(store: &dyn Store, path: &Path) -> Result<usize, ImportErro
 pub fn parse_points(
     rows: &[Vec<String>],
     tree: &GridTree,
-) -> Result<Vec<MonitoringPoint>, Vec<(usize, String)>> {
+) -> Result<Vec<MonitoringPoint>, Vec<RowError>> {
     let Some(header) = rows.first() else {
-        return Err(vec![(1, "the file is empty".into())]);
+        return Err(vec![(1, RowProblem::EmptyFile)]);
     };
     let at = columns(
         header,
@@ -291,44 +386,57 @@ pub fn parse_points(
     .map_err(|e| vec![(1, e)])?;
     let mut errors = Vec::new();
     let mut out = Vec::new();
-    let mut seen: HashSet<PointCode> = HashSet::new();
+    let mut seen: HashMap<PointCode, usize> = HashMap::new();
     for (i, row) in rows.iter().enumerate().skip(1) {
         let n = i + 1;
         if is_blank(row) {
             continue;
         }
         let before = errors.len();
-        let code = get(row, &at, "code").parse::<PointCode>();
+        let code = parse_code::<PointCode>(row, &at, "code");
         if let Ok(c) = &code
-            && !seen.insert(c.clone())
+            && let Some(&first_row) = seen.get(c)
         {
-            errors.push((n, format!("point {c} appears twice in the file")));
+            errors.push((
+                n,
+                RowProblem::Duplicate {
+                    value: c.to_string(),
+                    first_row,
+                },
+            ));
+        } else if let Ok(c) = &code {
+            seen.insert(c.clone(), n);
         }
-        if let Err(e) = &code {
-            errors.push((n, e.to_string()));
+        if let Err(p) = &code {
+            errors.push((n, p.clone()));
         }
         let name = get(row, &at, "name").to_owned();
         if name.is_empty() {
-            errors.push((n, "the point has no name".into()));
+            errors.push((n, RowProblem::NoName));
         }
         let kind_text = get(row, &at, "kind");
         let kind = key_or_label::<PointKind>(kind_text);
         if kind.is_none() {
             errors.push((
                 n,
-                format!(
-                    "kind {kind_text:?} is not one of landslide, reservoir, pond_dam, embankment, deep_water (滑坡体, 水库, 塘坝, 河堤, 深水区)"
-                ),
+                RowProblem::BadKind {
+                    value: kind_text.into(),
+                },
             ));
         }
-        let grid = match get(row, &at, "grid_code").parse::<GridCode>() {
+        let grid = match parse_code::<GridCode>(row, &at, "grid_code") {
             Ok(g) if tree.contains(&g) => Some(g),
             Ok(g) => {
-                errors.push((n, format!("there is no grid {g}; import the grids first")));
+                errors.push((
+                    n,
+                    RowProblem::UnknownGrid {
+                        grid: g.to_string(),
+                    },
+                ));
                 None
             }
-            Err(e) => {
-                errors.push((n, e.to_string()));
+            Err(p) => {
+                errors.push((n, p));
                 None
             }
         };
@@ -342,10 +450,12 @@ pub fn parse_points(
                 _ => {
                     errors.push((
                         n,
-                        format!(
-                            "{key} {t:?} must be a number between {} and {}",
-                            range.0, range.1
-                        ),
+                        RowProblem::BadCoordinate {
+                            column: key.into(),
+                            value: t.into(),
+                            min: range.0,
+                            max: range.1,
+                        },
                     ));
                     None
                 }
@@ -354,7 +464,7 @@ pub fn parse_points(
         let lat = coord("lat", CHINA_LAT);
         let lon = coord("lon", CHINA_LON);
         if lat.is_some() != lon.is_some() && errors.len() == before {
-            errors.push((n, "give both lat and lon, or neither".into()));
+            errors.push((n, RowProblem::HalfCoordinate));
         }
         if errors.len() > before {
             continue;
@@ -371,7 +481,7 @@ pub fn parse_points(
         });
     }
     if out.is_empty() && errors.is_empty() {
-        errors.push((2, "the file has no points".into()));
+        errors.push((2, RowProblem::NoRows));
     }
     if errors.is_empty() {
         Ok(out)
@@ -461,7 +571,10 @@ mod tests {
         .map(|l| l.split(',').map(str::to_owned).collect())
         .collect();
         let errs = parse_grids(&rows, vec![]).unwrap_err();
-        assert!(errs[0].1.contains("cycle"), "{errs:?}");
+        assert!(
+            matches!(&errs[0].1, RowProblem::Tree { problem, .. } if problem == "cycle"),
+            "{errs:?}"
+        );
         assert!(errs[0].0 == 2 || errs[0].0 == 3);
         let rows: Vec<Vec<String>> = ["code,name,parent_code,level", "V9,某村,NOPE,village"]
             .iter()
@@ -469,7 +582,11 @@ mod tests {
             .collect();
         let errs = parse_grids(&rows, vec![]).unwrap_err();
         assert_eq!(errs[0].0, 2);
-        assert!(errs[0].1.contains("NOPE"));
+        assert!(
+            matches!(&errs[0].1, RowProblem::Tree { problem, message, .. }
+                if problem == "unknown_parent" && message.contains("NOPE")),
+            "{errs:?}"
+        );
     }
 
     #[test]

@@ -130,6 +130,8 @@ async fn json_errors(req: Request, next: Next) -> Response {
             message,
             expected_seq: None,
             fields: Vec::new(),
+            reason: None,
+            retry_after_secs: None,
         },
     );
     for (k, v) in parts.headers.iter() {

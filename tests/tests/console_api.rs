@@ -406,6 +406,9 @@ fn import_previews_bad_rows_then_commits() {
     assert_eq!(errors.len(), 1, "{v}");
     assert_eq!(errors[0]["row"], 3);
     assert!(errors[0]["message"].as_str().unwrap().contains("planet"));
+    // The console words the problem itself from its code and details.
+    assert_eq!(errors[0]["problem"]["code"], "bad_level", "{v}");
+    assert_eq!(errors[0]["problem"]["value"], "planet", "{v}");
     assert_eq!(
         ok(admin.get("/api/v1/grids")).as_array().unwrap().len(),
         before
@@ -464,7 +467,7 @@ fn import_previews_bad_rows_then_commits() {
             .bearer_auth(&admin.token)
             .body("x"),
     );
-    assert_error(st, &v, 422, "validation");
+    assert_error(st, &v, 422, "unreadable_file");
     let office = s.login("office");
     let (st, v) = send(
         office

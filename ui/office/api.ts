@@ -7,6 +7,7 @@
  * message, fields}}` and are thrown as ApiError.
  */
 import type {
+  ErrorDetail,
   EventBody,
   FieldError,
   GridLevel,
@@ -28,6 +29,10 @@ export class ApiError extends Error {
     public code: string,
     message: string,
     public fields: FieldError[] = [],
+    /** For `superseded`: the key of the reason, in the `superseded` label table. */
+    public reason: string | null = null,
+    /** For `too_many_attempts`: seconds until the next try. */
+    public retryAfterSecs: number | null = null,
   ) {
     super(message);
   }
@@ -62,9 +67,15 @@ async function request<T>(
     json = null;
   }
   if (!resp.ok) {
-    const err = (json as { error?: { code?: string; message?: string; fields?: FieldError[] } })
-      ?.error;
-    throw new ApiError(resp.status, err?.code ?? 'error', err?.message ?? resp.statusText, err?.fields ?? []);
+    const err = (json as { error?: Partial<ErrorDetail> })?.error;
+    throw new ApiError(
+      resp.status,
+      err?.code ?? 'error',
+      err?.message ?? resp.statusText,
+      err?.fields ?? [],
+      err?.reason ?? null,
+      err?.retry_after_secs ?? null,
+    );
   }
   return json as T;
 }
@@ -232,11 +243,22 @@ export interface DeviceItem {
   revoked_at: string | null;
 }
 
+/** What is wrong with one row of an import file (the server's `RowProblem`). */
+export type RowProblem =
+  | { code: 'empty_file' | 'no_name' | 'half_coordinate' | 'no_rows' }
+  | { code: 'missing_column'; column: string; zh: string }
+  | { code: 'bad_code'; column: string; value: string; reason: string }
+  | { code: 'duplicate'; value: string; first_row: number }
+  | { code: 'bad_level' | 'bad_kind'; value: string }
+  | { code: 'unknown_grid'; grid: string }
+  | { code: 'bad_coordinate'; column: string; value: string; min: number; max: number }
+  | { code: 'tree'; grid: string; problem: string; message: string };
+
 export interface ImportPreview {
   kind: 'grids' | 'points';
   rows: number;
   items: Record<string, unknown>[];
-  errors: { row: number; message: string }[];
+  errors: { row: number; message: string; problem: RowProblem }[];
   committed: boolean;
 }
 

@@ -142,6 +142,15 @@ pub struct ErrorDetail {
     /// For validation errors: each field and its reason.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldError>,
+    /// For `superseded`: why the action does not fit the hazard's state, as
+    /// a key of the `superseded` label table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(type = "string | null")]
+    pub reason: Option<String>,
+    /// For `too_many_attempts`: seconds until the next try is allowed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(type = "number | null")]
+    pub retry_after_secs: Option<u64>,
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::import::{ImportError, parse_grids, parse_points, read_rows};
+use crate::import::{ImportError, RowProblem, parse_grids, parse_points, read_rows};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -28,7 +28,10 @@ pub struct ImportQuery {
 pub struct RowError {
     /// Row 1 is the header.
     pub row: usize,
+    /// What is wrong, in English; the console words it from `problem`.
     pub message: String,
+    /// The problem's `code` and its details.
+    pub problem: RowProblem,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -86,10 +89,11 @@ pub async fn import(
         let rows = match rows {
             Ok(r) => r,
             Err(ImportError::Unreadable { reason, .. }) => {
-                return Err(ApiError::invalid(
-                    format!("cannot read the file: {reason}"),
-                    vec![],
-                ));
+                return Err(ApiError::Invalid {
+                    code: "unreadable_file".into(),
+                    message: format!("cannot read the file: {reason}"),
+                    fields: vec![],
+                });
             }
             Err(e) => return Err(ApiError::internal(anyhow::anyhow!(e.to_string()))),
         };
@@ -99,9 +103,13 @@ pub async fn import(
             .filter(|r| r.iter().any(|c| !c.is_empty()))
             .count();
         let existing = store.grids()?;
-        let to_errors = |rows: Vec<(usize, String)>| {
+        let to_errors = |rows: Vec<(usize, RowProblem)>| {
             rows.into_iter()
-                .map(|(row, message)| RowError { row, message })
+                .map(|(row, problem)| RowError {
+                    row,
+                    message: problem.to_string(),
+                    problem,
+                })
                 .collect::<Vec<_>>()
         };
         let mut preview = ImportPreview {

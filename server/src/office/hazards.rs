@@ -325,8 +325,8 @@ pub async fn action(
             event: event.id,
             hazard: load(&st, &caller, id).await?,
         })),
-        AppendOutcome::WouldSupersede(reason) => Err(ApiError::Conflict {
-            code: "superseded",
+        AppendOutcome::WouldSupersede(reason) => Err(ApiError::Superseded {
+            reason: reason.key(),
             message: format!("{} ({})", reason.label(Lang::En), reason.label(Lang::ZhCn)),
         }),
         AppendOutcome::Rejected(r) if r.code == "unknown_record" => {

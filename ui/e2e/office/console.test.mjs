@@ -247,7 +247,8 @@ test('zh-CN: administrator imports with a preview and adds an account', async ()
   const bad = '编码,名称,上级编码,层级,责任人\n510001-06,新建村,510001,village,张三\n510001-07,坏村,510001,planet,\n';
   await page.getByTestId('import-file').setInputFiles({ name: '网格.csv', mimeType: 'text/csv', buffer: Buffer.from(bad) });
   await page.getByTestId('import-errors').locator('tbody tr').first().waitFor();
-  assert.match(await page.getByTestId('import-errors').innerText(), /3\s+level "planet"/);
+  assert.match(await page.getByTestId('import-errors').innerText(), /3\s+层级“planet”无效，应为：县、镇\(乡\)/);
+  await checkZh(page, 'import-errors', ['planet', 'csv']);
   await shot(page, 'zh-import-errors');
   const good = '编码,名称,上级编码,层级,责任人\n510001-06,新建村,510001,village,张三\n';
   await page.getByTestId('import-file').setInputFiles({ name: '网格2.csv', mimeType: 'text/csv', buffer: Buffer.from(good) });

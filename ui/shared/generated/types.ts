@@ -250,4 +250,13 @@ expected_seq?: number | null,
 /**
  * For validation errors: each field and its reason.
  */
-fields?: Array<FieldError>, };
+fields?: Array<FieldError>, 
+/**
+ * For `superseded`: why the action does not fit the hazard's state, as
+ * a key of the `superseded` label table.
+ */
+reason?: string | null, 
+/**
+ * For `too_many_attempts`: seconds until the next try is allowed.
+ */
+retry_after_secs?: number | null, };
