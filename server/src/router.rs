@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::Json;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
@@ -162,6 +162,7 @@ pub fn router(st: AppState) -> Router {
     // A photo may come over a slow link in one piece: a larger body and more time.
     let blob_limit = s.max_photo_bytes as usize + 64 * 1024;
     let blob_timeout = json_timeout.max(Duration::from_secs(600));
+    let headers = std::sync::Arc::new(crate::headers::SecurityHeaders::new(s));
 
     let api = Router::new()
         .route("/healthz", get(health))
@@ -236,12 +237,9 @@ pub fn router(st: AppState) -> Router {
                     tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO),
                 ),
         )
-        .layer(middleware::map_response(|mut r: Response| async move {
-            r.headers_mut().insert(
-                "x-content-type-options",
-                HeaderValue::from_static("nosniff"),
-            );
-            r
+        .layer(middleware::map_response(move |r: Response| {
+            let headers = headers.clone();
+            async move { headers.apply(r) }
         }))
         .with_state(st)
 }

@@ -142,6 +142,26 @@ impl TestServer {
         s
     }
 
+    /// A server on a fresh data directory filled by
+    /// `gridsafe-server restore BACKUP`.
+    pub fn restored_from(backup: &Path) -> Self {
+        let data = tempfile::tempdir().expect("a temp dir");
+        let mut s = TestServer {
+            data,
+            child: None,
+            _stdout: None,
+            extra: Vec::new(),
+            base: String::new(),
+            http: Client::builder()
+                .timeout(Duration::from_secs(60))
+                .build()
+                .expect("a client"),
+        };
+        s.cli_ok(&["restore", backup.to_str().unwrap()], None);
+        s.spawn();
+        s
+    }
+
     pub fn data_dir(&self) -> &Path {
         self.data.path()
     }
