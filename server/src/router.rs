@@ -243,3 +243,53 @@ pub fn router(st: AppState) -> Router {
         }))
         .with_state(st)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use utoipa::OpenApi;
+
+    /// `/a/{x}/b` and `/a/{y}/b` name the same route.
+    fn shape(path: &str) -> String {
+        let mut out = String::new();
+        let mut depth = 0;
+        for c in path.chars() {
+            match c {
+                '{' => {
+                    depth += 1;
+                    out.push_str("{}");
+                }
+                '}' => depth -= 1,
+                _ if depth == 0 => out.push(c),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// Every path the router serves under /api and /healthz is in the
+    /// OpenAPI document, and the other way round, so the document is the
+    /// route list that the permission tests walk.
+    #[test]
+    fn the_openapi_document_lists_every_route() {
+        let src = include_str!("router.rs");
+        let routed: BTreeSet<String> = src
+            .match_indices(".route(")
+            .filter_map(|(i, m)| {
+                let rest = src[i + m.len()..].trim_start();
+                let rest = rest.strip_prefix('"')?;
+                let path = &rest[..rest.find('"')?];
+                (path.starts_with("/api") || path == "/healthz").then(|| shape(path))
+            })
+            .collect();
+        let listed: BTreeSet<String> = super::ApiDoc::openapi()
+            .paths
+            .paths
+            .keys()
+            .map(|p| shape(p))
+            .collect();
+        assert!(routed.len() > 20, "{routed:?}");
+        assert_eq!(routed, listed);
+    }
+}
