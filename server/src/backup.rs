@@ -40,7 +40,9 @@ fn blob_path(blobs: &Path, sha: &str) -> PathBuf {
 }
 
 fn is_sha256_hex(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// Copies the database at `db` and the photos under `blobs` into `dest`.

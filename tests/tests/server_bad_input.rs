@@ -26,7 +26,10 @@ fn refused(
     v
 }
 
-fn push_raw(p: &Session, body: impl Into<reqwest::blocking::Body>) -> reqwest::blocking::RequestBuilder {
+fn push_raw(
+    p: &Session,
+    body: impl Into<reqwest::blocking::Body>,
+) -> reqwest::blocking::RequestBuilder {
     p.http
         .post(p.url("/api/v1/sync/push"))
         .bearer_auth(&p.token)
@@ -58,7 +61,10 @@ fn broken_oversized_and_unknown_json_changes_nothing() {
     refused(&s, push_raw(&phone, "[1, 2, 3]"), 422, "schema");
     refused(
         &s,
-        push_raw(&phone, json!({"device": phone.device, "events": "all of them"}).to_string()),
+        push_raw(
+            &phone,
+            json!({"device": phone.device, "events": "all of them"}).to_string(),
+        ),
         422,
         "schema",
     );
@@ -85,18 +91,31 @@ fn broken_oversized_and_unknown_json_changes_nothing() {
         "1}".repeat(50_000)
     );
     let v = refused(&s, push_raw(&phone, deep), 400, "bad_request");
-    assert!(v["error"]["message"].as_str().unwrap().contains("recursion"), "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("recursion"),
+        "{v}"
+    );
 
     // Unknown fields in the console's requests name the field.
     let v = refused(
         &s,
-        admin.http.post(admin.url("/api/v1/users")).bearer_auth(&admin.token).json(&json!({
-            "name": "newbie", "role": "inspector", "grid": ["V1"], "password": "password-456"
-        })),
+        admin
+            .http
+            .post(admin.url("/api/v1/users"))
+            .bearer_auth(&admin.token)
+            .json(&json!({
+                "name": "newbie", "role": "inspector", "grid": ["V1"], "password": "password-456"
+            })),
         422,
         "schema",
     );
-    assert!(v["error"]["message"].as_str().unwrap().contains("grid"), "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("grid"),
+        "{v}"
+    );
     refused(
         &s,
         admin
@@ -110,9 +129,13 @@ fn broken_oversized_and_unknown_json_changes_nothing() {
     // Unknown keys: a role, a sector, an event type, a grid, a point, a hazard.
     refused(
         &s,
-        admin.http.post(admin.url("/api/v1/users")).bearer_auth(&admin.token).json(&json!({
-            "name": "newbie", "role": "mayor", "grids": ["V1"], "password": "password-456"
-        })),
+        admin
+            .http
+            .post(admin.url("/api/v1/users"))
+            .bearer_auth(&admin.token)
+            .json(&json!({
+                "name": "newbie", "role": "mayor", "grids": ["V1"], "password": "password-456"
+            })),
         422,
         "validation",
     );
@@ -153,7 +176,11 @@ fn broken_oversized_and_unknown_json_changes_nothing() {
         assert_eq!(r["verdict"], "rejected", "{r}");
         assert!(r["message"].as_str().is_some_and(|m| !m.is_empty()), "{r}");
     }
-    assert_eq!(before, s.store_fingerprint(), "a rejected event left a trace");
+    assert_eq!(
+        before,
+        s.store_fingerprint(),
+        "a rejected event left a trace"
+    );
     phone.next_seq = 6;
 
     // Query strings: unknown keys and values.
@@ -189,7 +216,11 @@ fn crc32(bytes: &[u8]) -> u32 {
     for &b in bytes {
         c ^= b as u32;
         for _ in 0..8 {
-            c = if c & 1 != 0 { 0xedb8_8320 ^ (c >> 1) } else { c >> 1 };
+            c = if c & 1 != 0 {
+                0xedb8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
         }
     }
     !c
@@ -214,7 +245,10 @@ fn decompression_bombs_and_path_like_photo_names_are_refused() {
         413,
         "too_large",
     );
-    assert!(v["error"]["message"].as_str().unwrap().contains("60000"), "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("60000"),
+        "{v}"
+    );
 
     // Names that are not a SHA-256, however they are spelled.
     let good = png(16, 16, 3);
@@ -232,7 +266,10 @@ fn decompression_bombs_and_path_like_photo_names_are_refused() {
             let (st, v) = send(
                 phone
                     .http
-                    .request(method.clone(), format!("{}/api/v1/blobs/{name}", phone.base))
+                    .request(
+                        method.clone(),
+                        format!("{}/api/v1/blobs/{name}", phone.base),
+                    )
                     .bearer_auth(&phone.token)
                     .body(good.clone()),
             );
@@ -257,7 +294,10 @@ fn decompression_bombs_and_path_like_photo_names_are_refused() {
         let st = resp.status();
         let text = resp.text().unwrap();
         assert!(st.is_client_error(), "{path}: {st}");
-        assert!(!text.contains("[workspace]") && !text.contains("SQLite format"), "{path}");
+        assert!(
+            !text.contains("[workspace]") && !text.contains("SQLite format"),
+            "{path}"
+        );
     }
     // No file appeared outside the data folder's own layout.
     let stray: Vec<_> = std::fs::read_dir(s.data_dir().join("server"))
@@ -352,14 +392,21 @@ fn sql_and_formulas_in_text_are_kept_as_typed() {
         .unwrap()
         .text()
         .unwrap();
-    let mut rdr = csv::ReaderBuilder::new().from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let mut rdr =
+        csv::ReaderBuilder::new().from_reader(text.trim_start_matches('\u{feff}').as_bytes());
     let cells: Vec<String> = rdr
         .records()
         .flat_map(|r| r.unwrap().iter().map(str::to_owned).collect::<Vec<_>>())
         .collect();
     for text in nasty.iter().filter(|t| t.starts_with(['=', '+', '@'])) {
-        assert!(cells.contains(&format!("'{text}")), "{text} not neutralised");
-        assert!(!cells.contains(&text.to_string()), "{text} left as a formula");
+        assert!(
+            cells.contains(&format!("'{text}")),
+            "{text} not neutralised"
+        );
+        assert!(
+            !cells.contains(&text.to_string()),
+            "{text} left as a formula"
+        );
     }
     assert!(cells.contains(&nasty[0].to_owned()));
 }
@@ -396,7 +443,11 @@ fn broken_import_files_change_nothing() {
             format!("{header}A3,丙,A3,village,\n").into_bytes(),
             "A3",
         ),
-        ("not-a-zip.xlsx", b"PK\x03\x04 this is not a workbook".to_vec(), "xlsx"),
+        (
+            "not-a-zip.xlsx",
+            b"PK\x03\x04 this is not a workbook".to_vec(),
+            "xlsx",
+        ),
         ("empty.csv", Vec::new(), ""),
     ];
     for (name, body, mention) in cases {
@@ -404,7 +455,9 @@ fn broken_import_files_change_nothing() {
         let (st, v) = send(import(name, body));
         let text = v.to_string();
         let refused_whole = st == 422
-            || (st == 200 && v["committed"] == false && !v["errors"].as_array().unwrap().is_empty());
+            || (st == 200
+                && v["committed"] == false
+                && !v["errors"].as_array().unwrap().is_empty());
         assert!(refused_whole, "{name}: {st} {v}");
         assert!(
             text.to_lowercase().contains(&mention.to_lowercase()),

@@ -20,7 +20,13 @@ fn security_headers_on_every_answer_and_no_cors() {
         "--tiles",
         "https://t{s}.tianditu.gov.cn/vec_w/wmts?TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=KEY",
     ]);
-    for path in ["/", "/healthz", "/api/v1/grids", "/api/v1/nowhere", "/api/openapi.json"] {
+    for path in [
+        "/",
+        "/healthz",
+        "/api/v1/grids",
+        "/api/v1/nowhere",
+        "/api/openapi.json",
+    ] {
         let resp = s
             .http()
             .get(s.url(path))
@@ -39,10 +45,20 @@ fn security_headers_on_every_answer_and_no_cors() {
             assert!(csp.contains(part), "{path}: {part} missing from {csp}");
         }
         assert!(!csp.contains("unsafe-eval"), "{csp}");
-        assert_eq!(header(&resp, "x-content-type-options").as_deref(), Some("nosniff"));
+        assert_eq!(
+            header(&resp, "x-content-type-options").as_deref(),
+            Some("nosniff")
+        );
         assert_eq!(header(&resp, "x-frame-options").as_deref(), Some("DENY"));
-        assert_eq!(header(&resp, "referrer-policy").as_deref(), Some("no-referrer"));
-        assert_eq!(header(&resp, "strict-transport-security"), None, "{path}: HSTS only when configured");
+        assert_eq!(
+            header(&resp, "referrer-policy").as_deref(),
+            Some("no-referrer")
+        );
+        assert_eq!(
+            header(&resp, "strict-transport-security"),
+            None,
+            "{path}: HSTS only when configured"
+        );
         assert_eq!(header(&resp, "access-control-allow-origin"), None, "{path}");
     }
     // A preflight from another site is not answered with CORS permission.
@@ -76,7 +92,9 @@ fn tokens_are_stored_hashed_and_sign_ins_are_limited_per_address() {
     let wal = std::fs::read(s.data_dir().join("server/gridsafe.db-wal")).unwrap_or_default();
     for bytes in [&db, &wal] {
         assert!(
-            !bytes.windows(me.token.len()).any(|w| w == me.token.as_bytes()),
+            !bytes
+                .windows(me.token.len())
+                .any(|w| w == me.token.as_bytes()),
             "the token itself is on disk"
         );
     }

@@ -197,7 +197,12 @@ const RULES: &[Rule] = &[
         Policy::Scoped(Want::Hidden),
     ),
     rule("POST", "/api/v1/hazards/{id}/actions", true, Policy::Action),
-    rule("GET", "/api/v1/points", true, Policy::Scoped(Want::Forbidden)),
+    rule(
+        "GET",
+        "/api/v1/points",
+        true,
+        Policy::Scoped(Want::Forbidden),
+    ),
     rule("GET", "/api/v1/grids", false, Policy::Signed),
     rule(
         "GET",
@@ -647,7 +652,12 @@ fn world() -> World {
         let mut session = s.login(&creator);
         let photo = png(32, 24, i as u8);
         let sha = PhotoHash::of(&photo);
-        let (hazard, body) = report(t.grid(), Sector::Fire, HazardLevel::General, vec![sha.clone()]);
+        let (hazard, body) = report(
+            t.grid(),
+            Sector::Fire,
+            HazardLevel::General,
+            vec![sha.clone()],
+        );
         let ev = session.event(body);
         assert_eq!(session.push_one(&ev)["verdict"], "accepted");
         let r = session
