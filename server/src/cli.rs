@@ -54,6 +54,18 @@ pub enum Command {
     /// Enrolled devices.
     #[command(subcommand)]
     Device(DeviceCommand),
+    /// Copies the database (SQLite's online backup) and the photos into
+    /// DIR, while the server runs; again into the same DIR copies only new photos.
+    Backup {
+        /// The backup folder (created if missing).
+        dir: PathBuf,
+    },
+    /// Puts a backup made by `backup` into the data directory, which must
+    /// hold no database yet; checks the database and every photo's hash.
+    Restore {
+        /// The folder `backup` wrote.
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -86,6 +98,10 @@ pub struct ServeArgs {
     /// Mark the console's session cookie Secure (serve it behind HTTPS).
     #[arg(long, env = "GRIDSAFE_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// Send `Strict-Transport-Security: max-age=SECS` (only when every
+    /// client reaches the server over HTTPS, e.g. behind a reverse proxy).
+    #[arg(long, env = "GRIDSAFE_HSTS_MAX_AGE")]
+    pub hsts_max_age: Option<u64>,
     /// Flood-season duty (汛期24小时值班): monitoring points are due a check every 24 hours.
     #[arg(long, env = "GRIDSAFE_FLOOD_SEASON")]
     pub flood_season: bool,
@@ -179,6 +195,9 @@ fn settings(cli: &Cli) -> anyhow::Result<Settings> {
             s.tiles_attribution = Some(t.clone());
         }
         s.secure_cookies |= a.secure_cookies;
+        if let Some(secs) = a.hsts_max_age {
+            s.hsts_max_age_secs = Some(secs);
+        }
         s.flood_season |= a.flood_season;
         if let Some(d) = a.check_interval_days {
             s.check_interval_days = d;
@@ -264,6 +283,29 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
                         .unwrap_or_else(|| "-".into()),
                 );
             }
+            Ok(())
+        }
+        Command::Backup { dir } => {
+            let db = crate::state::sqlite_path(&settings)?;
+            let c = crate::backup::backup(&db, &crate::state::blobs_dir(&settings), &dir)?;
+            println!(
+                "backed up the database and {} photos ({} new, {} bytes) to {}",
+                c.photos,
+                c.photos_copied,
+                c.bytes,
+                dir.display()
+            );
+            Ok(())
+        }
+        Command::Restore { dir } => {
+            let db = crate::state::sqlite_path(&settings)?;
+            let c = crate::backup::restore(&dir, &db, &crate::state::blobs_dir(&settings))?;
+            println!(
+                "restored the database and {} photos from {} into {}",
+                c.photos,
+                dir.display(),
+                db.display()
+            );
             Ok(())
         }
         Command::Device(DeviceCommand::Revoke { id }) => {

@@ -18,6 +18,7 @@
 //! tiles = "https://t{s}.tianditu.gov.cn/vec_w/wmts?...&tk=KEY"
 //! tiles_attribution = "天地图"
 //! secure_cookies = true
+//! hsts_max_age_secs = 31536000
 //! flood_season = false
 //! check_interval_days = 7
 //! ```
@@ -45,6 +46,7 @@ pub struct FileConfig {
     pub tiles: Option<String>,
     pub tiles_attribution: Option<String>,
     pub secure_cookies: Option<bool>,
+    pub hsts_max_age_secs: Option<u64>,
     pub flood_season: Option<bool>,
     pub check_interval_days: Option<u32>,
 }
@@ -80,6 +82,8 @@ pub struct Settings {
     pub tiles_attribution: Option<String>,
     /// Marks the console's session cookie `Secure` (behind HTTPS).
     pub secure_cookies: bool,
+    /// Sends `Strict-Transport-Security: max-age=N` (only behind HTTPS).
+    pub hsts_max_age_secs: Option<u64>,
     /// Flood-season duty (24小时值班): every monitoring point is due a check
     /// every 24 hours instead of every `check_interval_days`.
     pub flood_season: bool,
@@ -103,6 +107,7 @@ impl Default for Settings {
             tiles: None,
             tiles_attribution: None,
             secure_cookies: false,
+            hsts_max_age_secs: None,
             flood_season: false,
             check_interval_days: gridsafe_core::point::DEFAULT_CHECK_INTERVAL_DAYS,
         }
@@ -141,6 +146,7 @@ impl Settings {
             tiles: file.tiles.or(d.tiles),
             tiles_attribution: file.tiles_attribution.or(d.tiles_attribution),
             secure_cookies: file.secure_cookies.unwrap_or(d.secure_cookies),
+            hsts_max_age_secs: file.hsts_max_age_secs.or(d.hsts_max_age_secs),
             flood_season: file.flood_season.unwrap_or(d.flood_season),
             check_interval_days: file.check_interval_days.unwrap_or(d.check_interval_days),
         }

@@ -6,13 +6,16 @@
 //! - [`state`] and [`router`]: what handlers share, and the routes.
 //! - [`store`]: the storage trait, its SQLite backend and the blob store.
 //! - [`auth`], [`ratelimit`]: accounts, tokens, sign-in limits.
+//! - [`headers`]: the security headers (CSP, framing, referrer, HSTS).
 //! - [`sync`]: push, pull and the rules every event passes.
 //! - [`photos`]: resumable, verified photo upload and thumbnails.
 //! - [`office`], [`summary`]: the console's API and per-grid results.
 //! - [`console`]: the console's page, session, inbox and administration.
 //! - [`import`], [`demo`]: spreadsheets in, a demo town.
+//! - [`backup`]: a consistent copy of the database and photos, and its restore.
 
 pub mod auth;
+pub mod backup;
 pub mod calendar;
 pub mod catalog;
 pub mod cli;
@@ -21,6 +24,7 @@ pub mod console;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod headers;
 pub mod import;
 pub mod office;
 pub mod photos;

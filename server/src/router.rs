@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::Json;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
@@ -164,6 +164,7 @@ pub fn router(st: AppState) -> Router {
     // A photo may come over a slow link in one piece: a larger body and more time.
     let blob_limit = s.max_photo_bytes as usize + 64 * 1024;
     let blob_timeout = json_timeout.max(Duration::from_secs(600));
+    let headers = std::sync::Arc::new(crate::headers::SecurityHeaders::new(s));
 
     let api = Router::new()
         .route("/healthz", get(health))
@@ -238,12 +239,59 @@ pub fn router(st: AppState) -> Router {
                     tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO),
                 ),
         )
-        .layer(middleware::map_response(|mut r: Response| async move {
-            r.headers_mut().insert(
-                "x-content-type-options",
-                HeaderValue::from_static("nosniff"),
-            );
-            r
+        .layer(middleware::map_response(move |r: Response| {
+            let headers = headers.clone();
+            async move { headers.apply(r) }
         }))
         .with_state(st)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use utoipa::OpenApi;
+
+    /// `/a/{x}/b` and `/a/{y}/b` name the same route.
+    fn shape(path: &str) -> String {
+        let mut out = String::new();
+        let mut depth = 0;
+        for c in path.chars() {
+            match c {
+                '{' => {
+                    depth += 1;
+                    out.push_str("{}");
+                }
+                '}' => depth -= 1,
+                _ if depth == 0 => out.push(c),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// Every path the router serves under /api and /healthz is in the
+    /// OpenAPI document, and the other way round, so the document is the
+    /// route list that the permission tests walk.
+    #[test]
+    fn the_openapi_document_lists_every_route() {
+        let src = include_str!("router.rs");
+        let routed: BTreeSet<String> = src
+            .match_indices(".route(")
+            .filter_map(|(i, m)| {
+                let rest = src[i + m.len()..].trim_start();
+                let rest = rest.strip_prefix('"')?;
+                let path = &rest[..rest.find('"')?];
+                (path.starts_with("/api") || path == "/healthz").then(|| shape(path))
+            })
+            .collect();
+        let listed: BTreeSet<String> = super::ApiDoc::openapi()
+            .paths
+            .paths
+            .keys()
+            .map(|p| shape(p))
+            .collect();
+        assert!(routed.len() > 20, "{routed:?}");
+        assert_eq!(routed, listed);
+    }
 }

@@ -29,7 +29,12 @@ pub struct AppState {
 
 /// Opens the store the settings name: `sqlite://PATH`, or `DATA/gridsafe.db`.
 pub fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
-    let path: PathBuf = match settings.database.as_deref() {
+    Ok(Arc::new(SqliteStore::open(&sqlite_path(settings)?)?))
+}
+
+/// The SQLite file the settings name.
+pub fn sqlite_path(settings: &Settings) -> anyhow::Result<PathBuf> {
+    Ok(match settings.database.as_deref() {
         None | Some("") => settings.data.join("gridsafe.db"),
         Some(url) if url.starts_with("sqlite://") => PathBuf::from(&url["sqlite://".len()..]),
         Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
@@ -38,12 +43,16 @@ pub fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
             )
         }
         Some(url) => bail!("unknown database URL {url:?}; expected sqlite://PATH"),
-    };
-    Ok(Arc::new(SqliteStore::open(&path)?))
+    })
+}
+
+/// The folder of the photo blobs.
+pub fn blobs_dir(settings: &Settings) -> PathBuf {
+    settings.data.join("blobs")
 }
 
 pub fn open_blobs(settings: &Settings) -> anyhow::Result<Arc<dyn BlobStore>> {
-    Ok(Arc::new(DirBlobs::open(settings.data.join("blobs"))?))
+    Ok(Arc::new(DirBlobs::open(blobs_dir(settings))?))
 }
 
 impl AppState {

@@ -142,6 +142,78 @@ impl TestServer {
         s
     }
 
+    /// A server on a fresh data directory filled by
+    /// `gridsafe-server restore BACKUP`.
+    pub fn restored_from(backup: &Path) -> Self {
+        let data = tempfile::tempdir().expect("a temp dir");
+        let mut s = TestServer {
+            data,
+            child: None,
+            _stdout: None,
+            extra: Vec::new(),
+            base: String::new(),
+            http: Client::builder()
+                .timeout(Duration::from_secs(60))
+                .build()
+                .expect("a client"),
+        };
+        s.cli_ok(&["restore", backup.to_str().unwrap()], None);
+        s.spawn();
+        s
+    }
+
+    /// What the store holds, as one string to compare before and after:
+    /// every row of every table but the sign-in bookkeeping (tokens,
+    /// devices, the push log), and the names of the stored photos.
+    pub fn store_fingerprint(&self) -> String {
+        use std::fmt::Write as _;
+        let db = rusqlite::Connection::open_with_flags(
+            self.data.path().join("server/gridsafe.db"),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .expect("the server's database");
+        let tables: Vec<String> = db
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .filter(|t: &String| !["tokens", "devices", "pushes"].contains(&t.as_str()))
+            .collect();
+        let mut out = String::new();
+        for t in tables {
+            let mut stmt = db.prepare(&format!("SELECT * FROM \"{t}\"")).unwrap();
+            let n = stmt.column_count();
+            let mut rows = stmt.query([]).unwrap();
+            writeln!(out, "[{t}]").unwrap();
+            while let Some(r) = rows.next().unwrap() {
+                for i in 0..n {
+                    let v: rusqlite::types::Value = r.get(i).unwrap();
+                    write!(out, "{v:?}|").unwrap();
+                }
+                out.push('\n');
+            }
+        }
+        let mut files = Vec::new();
+        let blobs = self.data.path().join("server/blobs");
+        let mut stack = vec![blobs.clone()];
+        while let Some(dir) = stack.pop() {
+            for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    if !p.ends_with("thumbs") {
+                        stack.push(p);
+                    }
+                } else {
+                    files.push(p.strip_prefix(&blobs).unwrap().display().to_string());
+                }
+            }
+        }
+        files.sort();
+        writeln!(out, "[files] {files:?}").unwrap();
+        out
+    }
+
     pub fn data_dir(&self) -> &Path {
         self.data.path()
     }

@@ -179,6 +179,7 @@ pub async fn list(
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AckRequest {
     /// Items to acknowledge one by one.
     #[serde(default)]

@@ -69,6 +69,7 @@ pub async fn list(
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewUser {
     pub name: String,
     pub role: String,
@@ -78,6 +79,7 @@ pub struct NewUser {
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UserChange {
     pub role: Option<String>,
     pub grids: Option<Vec<String>>,

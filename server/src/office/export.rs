@@ -152,8 +152,21 @@ fn attachment(resp: &mut Response, mime: &'static str, ext: &str) {
 
 fn csv_line(fields: &[String]) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
-    w.write_record(fields).expect("writing to memory");
+    w.write_record(fields.iter().map(|f| csv_cell(f).into_owned()))
+        .expect("writing to memory");
     w.into_inner().expect("writing to memory")
+}
+
+/// A text that Excel would run as a formula (`=HYPERLINK(…)` typed into a
+/// description on a phone) gets a leading apostrophe, which Excel shows as
+/// text; numbers are left alone.
+fn csv_cell(field: &str) -> std::borrow::Cow<'_, str> {
+    let risky = field.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && field.trim().parse::<f64>().is_err() {
+        format!("'{field}").into()
+    } else {
+        field.into()
+    }
 }
 
 /// The list's hazards as a file.

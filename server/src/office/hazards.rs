@@ -266,7 +266,8 @@ pub struct ActionDone {
     request_body(content = Object, description = "EventBody: {type: hazard_confirmed|hazard_rejected|hazard_listed|rectification_verified|rectification_sent_back|hazard_reopened|hazard_closed|rectification_started|rectification_submitted, data: {...}}"),
     responses(
         (status = 200, body = ActionDone),
-        (status = 403, description = "not permitted or outside the caller's grids"),
+        (status = 403, description = "the caller's role may not record this action"),
+        (status = 404, description = "not_found: no such hazard in the caller's grids"),
         (status = 409, description = "superseded: the hazard's state does not allow it"),
         (status = 422, description = "validation, with field errors"),
     ),
@@ -296,6 +297,10 @@ pub async fn action(
             }],
         ));
     }
+    // A hazard outside the caller's grids is answered as if there were
+    // none, as `GET /hazards/{id}` does: the answer must not tell a
+    // village that a record of another exists.
+    load(&st, &caller, id).await?;
     let catalog = st.catalog().await?;
     let hlc = st.clock.lock().expect("clock lock").tick(now_ms());
     let event = Event {
