@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use gridsafe_core::PhotoHash;
 
+use super::full_disk;
+
 /// Where photo bytes live.
 pub trait BlobStore: Send + Sync + 'static {
     fn exists(&self, sha: &PhotoHash) -> anyhow::Result<bool>;
@@ -59,6 +61,7 @@ impl DirBlobs {
     }
 
     fn write_atomic(&self, dest: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+        full_disk::injected_io()?;
         let dir = dest.parent().expect("sharded paths have a parent");
         fs::create_dir_all(dir)?;
         let tmp =
@@ -106,6 +109,7 @@ impl BlobStore for DirBlobs {
     }
 
     fn append_partial(&self, sha: &PhotoHash, offset: u64, bytes: &[u8]) -> anyhow::Result<u64> {
+        full_disk::injected_io()?;
         let mut f = OpenOptions::new()
             .create(true)
             .truncate(false)

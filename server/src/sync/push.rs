@@ -67,6 +67,7 @@ fn incoming(item: RawItem) -> Incoming {
         (status = 200, description = "PushResponse: {taken_through, results: [{seq, event, verdict, ...}], missing_photos}"),
         (status = 409, description = "sequence_gap with expected_seq"),
         (status = 403, description = "the batch names another device"),
+        (status = 507, description = "storage_full: the server's disk is full; nothing was stored, retry later"),
     ),
     security(("bearer" = [])))]
 pub async fn push(
