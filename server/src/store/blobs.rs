@@ -68,11 +68,15 @@ impl DirBlobs {
             self.root
                 .join("tmp")
                 .join(format!("{}.{}", uuid::Uuid::now_v7().simple(), "tmp"));
-        let mut f = File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        drop(f);
-        fs::rename(&tmp, dest)?;
+        let written = File::create(&tmp).and_then(|mut f| {
+            f.write_all(bytes)?;
+            f.sync_all()
+        });
+        if let Err(e) = written.and_then(|()| fs::rename(&tmp, dest)) {
+            // A full disk leaves a half-written temp file: give its space back.
+            let _ = fs::remove_file(&tmp);
+            return Err(e.into());
+        }
         // The rename itself must reach the disk before the blob is reported stored.
         File::open(dir)?.sync_all()?;
         Ok(())
@@ -119,8 +123,11 @@ impl BlobStore for DirBlobs {
         // overwritten by the retry rather than appended twice.
         f.set_len(offset)?;
         f.seek(SeekFrom::Start(offset))?;
-        f.write_all(bytes)?;
-        f.sync_data()?;
+        if let Err(e) = f.write_all(bytes).and_then(|()| f.sync_data()) {
+            // Keep only what was acknowledged (a full disk may have taken part).
+            let _ = f.set_len(offset);
+            return Err(e.into());
+        }
         Ok(offset + bytes.len() as u64)
     }
 
