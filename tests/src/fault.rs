@@ -95,7 +95,9 @@ pub fn device_outbox(home: &Path) -> (BTreeMap<String, u64>, BTreeSet<String>) {
     let events = c
         .prepare("SELECT event_id, seq FROM outbox")
         .unwrap()
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))
+        .query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+        })
         .unwrap()
         .map(|r| r.unwrap())
         .collect();

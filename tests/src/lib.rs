@@ -121,11 +121,7 @@ impl TestServer {
     /// The standard town with extra `serve` flags, environment variables
     /// for the server process, and `prepare` called first with the
     /// (not yet created) data directory, e.g. to mount a filesystem there.
-    pub fn town_custom(
-        extra: &[&str],
-        env: &[(&str, &str)],
-        prepare: impl FnOnce(&Path),
-    ) -> Self {
+    pub fn town_custom(extra: &[&str], env: &[(&str, &str)], prepare: impl FnOnce(&Path)) -> Self {
         let data = tempfile::tempdir().expect("a temp dir");
         prepare(&data.path().join("server"));
         let mut s = TestServer {

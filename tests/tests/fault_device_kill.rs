@@ -209,7 +209,10 @@ fn sync_killed_at_random_points() {
     assert!(killed > 0, "no sync was killed; the delays are too long");
     assert_all_on_server(&server, &phone);
     let list = phone.list();
-    assert_eq!(list["checks"].as_array().unwrap().len(), rounds as usize + 1);
+    assert_eq!(
+        list["checks"].as_array().unwrap().len(),
+        rounds as usize + 1
+    );
     assert_eq!(hazard_ids(&list).len(), 2 * (rounds as usize + 1));
 }
 
@@ -225,7 +228,12 @@ fn missing_or_damaged_photo_is_reported_and_sync_goes_on() {
         .iter()
         .map(|p| phone.add_hazard("V1", &["--photo", p.to_str().unwrap()]))
         .collect();
-    let hash_of = |id: &str| phone.hazard(id)["state"]["photos"][0].as_str().unwrap().to_owned();
+    let hash_of = |id: &str| {
+        phone.hazard(id)["state"]["photos"][0]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
     let (lost, spoilt, fine) = (hash_of(&ids[0]), hash_of(&ids[1]), hash_of(&ids[2]));
     std::fs::remove_file(phone.stored_photo(&lost)).unwrap();
     let mut bytes = std::fs::read(phone.stored_photo(&spoilt)).unwrap();
@@ -247,8 +255,14 @@ fn missing_or_damaged_photo_is_reported_and_sync_goes_on() {
     assert_eq!(problem(&fine), None, "{s}");
     assert_eq!(s["pending_blobs"], 3, "{s}");
     let lost_item = phone.hazard(&ids[0]);
-    assert_eq!(lost_item["damaged_photos"][0]["problem"], "missing", "{lost_item}");
-    assert_eq!(phone.hazard(&ids[1])["damaged_photos"][0]["problem"], "damaged");
+    assert_eq!(
+        lost_item["damaged_photos"][0]["problem"], "missing",
+        "{lost_item}"
+    );
+    assert_eq!(
+        phone.hazard(&ids[1])["damaged_photos"][0]["problem"],
+        "damaged"
+    );
     assert!(phone.hazard(&ids[2]).get("damaged_photos").is_none());
     let plain = phone.ok(&["status"]);
     assert!(plain.contains("damaged_photos"), "{plain}");

@@ -64,7 +64,9 @@ impl Tmpfs {
             .stderr(std::process::Stdio::null())
             .status()
             .is_ok_and(|s| s.success());
-        ok.then(|| Tmpfs { dir: dir.to_owned() })
+        ok.then(|| Tmpfs {
+            dir: dir.to_owned(),
+        })
     }
 
     fn filler(&self) -> PathBuf {
@@ -129,7 +131,10 @@ fn patch_photo(s: &Session, bytes: &[u8]) -> (StatusCode, serde_json::Value) {
 fn assert_storage_full(status: StatusCode, v: &serde_json::Value, what: &str) {
     assert_error(status, v, 507, "storage_full");
     let m = v["error"]["message"].as_str().unwrap();
-    assert!(m.contains("disk is full") && m.contains("free space"), "{what}: {m}");
+    assert!(
+        m.contains("disk is full") && m.contains("free space"),
+        "{what}: {m}"
+    );
 }
 
 /// The story, whichever way the disk fills up.

@@ -398,9 +398,7 @@ pub fn damaged_photos(
          WHERE o.state != 'rejected' AND p.uploaded_at IS NULL
          ORDER BY p.hash",
     )?;
-    let hashes: Vec<String> = st
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
+    let hashes: Vec<String> = st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
     let mut out = Vec::new();
     for h in hashes {
         let hash: PhotoHash = h
