@@ -11,6 +11,7 @@ use gridsafe_core::validate::FieldError;
 use gridsafe_core::wire::{ErrorBody, ErrorDetail};
 
 use crate::store::StoreError;
+use crate::store::full_disk;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -67,13 +68,24 @@ pub enum ApiError {
     Timeout,
     #[error("{0}")]
     MethodNotAllowed(String),
+    #[error(
+        "the server's disk is full, so nothing of this request was stored; what it acknowledged before is kept. Try again later; the server's administrator must free space in its data directory"
+    )]
+    StorageFull(#[source] anyhow::Error),
     #[error("internal error; the server log has the details")]
     Internal(#[source] anyhow::Error),
 }
 
 impl ApiError {
+    /// An unexpected failure; a full disk is told apart (507), since it
+    /// is for the administrator to fix and for the device to retry.
     pub fn internal(e: impl Into<anyhow::Error>) -> Self {
-        ApiError::Internal(e.into())
+        let e = e.into();
+        if full_disk::is_disk_full(&e) {
+            ApiError::StorageFull(e)
+        } else {
+            ApiError::Internal(e)
+        }
     }
 
     pub fn invalid(message: impl Into<String>, fields: Vec<FieldError>) -> Self {
@@ -107,6 +119,7 @@ impl ApiError {
             UnsupportedMedia(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "not_an_image"),
             Timeout => (StatusCode::REQUEST_TIMEOUT, "timeout"),
             MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            StorageFull(_) => (StatusCode::INSUFFICIENT_STORAGE, "storage_full"),
             Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -119,8 +132,10 @@ pub fn error_response(status: StatusCode, detail: ErrorDetail) -> Response {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let ApiError::Internal(e) = &self {
-            tracing::error!(error = ?e, "internal error");
+        match &self {
+            ApiError::Internal(e) => tracing::error!(error = ?e, "internal error"),
+            ApiError::StorageFull(e) => tracing::error!(error = ?e, "the disk is full"),
+            _ => {}
         }
         let (status, code) = self.status_and_code();
         let mut detail = ErrorDetail {
@@ -164,7 +179,7 @@ impl From<StoreError> for ApiError {
                 code: "conflict",
                 message: m,
             },
-            StoreError::Backend(e) => ApiError::Internal(e),
+            StoreError::Backend(e) => ApiError::internal(e),
         }
     }
 }

@@ -117,38 +117,56 @@ pub fn read_rows(path: &Path) -> Result<Vec<Vec<String>>, ImportError> {
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let rows: Vec<Vec<String>> = match ext.as_str() {
-        "xlsx" | "xlsm" | "xls" => {
+    let kind = match ext.as_str() {
+        "xlsx" | "xlsm" | "xls" => FileKind::Workbook,
+        "csv" | "txt" => FileKind::Csv,
+        _ => return Err(unreadable("expected a .csv or .xlsx file".into())),
+    };
+    let bytes = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
+    rows_of(kind, &bytes).map_err(unreadable)
+}
+
+/// The two kinds of file an import takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// Excel: .xlsx, .xlsm or the older .xls.
+    Workbook,
+    /// CSV in UTF-8 or GBK.
+    Csv,
+}
+
+/// The rows of a file's bytes, header first, as trimmed text; the reason
+/// when they do not read.
+pub fn rows_of(kind: FileKind, bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
+    Ok(match kind {
+        FileKind::Workbook => {
             use calamine::Reader;
-            let mut wb =
-                calamine::open_workbook_auto(path).map_err(|e| unreadable(e.to_string()))?;
+            let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
+                .map_err(|e| e.to_string())?;
             let range = wb
                 .worksheet_range_at(0)
-                .ok_or_else(|| unreadable("the workbook has no sheet".into()))?
-                .map_err(|e| unreadable(e.to_string()))?;
+                .ok_or_else(|| "the workbook has no sheet".to_owned())?
+                .map_err(|e| e.to_string())?;
             range
                 .rows()
                 .map(|r| r.iter().map(|c| cell_text(c).trim().to_owned()).collect())
                 .collect()
         }
-        "csv" | "txt" => {
-            let bytes = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
-            let text = decode_text(&bytes)
-                .ok_or_else(|| unreadable("the file is neither UTF-8 nor GBK text".into()))?;
+        FileKind::Csv => {
+            let text = decode_text(bytes)
+                .ok_or_else(|| "the file is neither UTF-8 nor GBK text".to_owned())?;
             let mut rdr = csv::ReaderBuilder::new()
                 .has_headers(false)
                 .flexible(true)
                 .from_reader(text.as_bytes());
             let mut out = Vec::new();
             for (i, rec) in rdr.records().enumerate() {
-                let rec = rec.map_err(|e| unreadable(format!("row {}: {e}", i + 1)))?;
+                let rec = rec.map_err(|e| format!("row {}: {e}", i + 1))?;
                 out.push(rec.iter().map(|c| c.trim().to_owned()).collect());
             }
             out
         }
-        _ => return Err(unreadable("expected a .csv or .xlsx file".into())),
-    };
-    Ok(rows)
+    })
 }
 
 /// Where each wanted column is, by its key or Chinese name.

@@ -182,6 +182,7 @@ pub async fn head(
         (status = 413, description = "too_large"),
         (status = 415, description = "not_an_image"),
         (status = 422, description = "hash_mismatch: the partial upload is discarded"),
+        (status = 507, description = "storage_full: the server's disk is full; resume later"),
     ),
     security(("bearer" = [])))]
 pub async fn patch(
@@ -270,6 +271,7 @@ pub async fn patch(
         (status = 413, description = "too_large"),
         (status = 415, description = "not_an_image"),
         (status = 422, description = "hash_mismatch"),
+        (status = 507, description = "storage_full: the server's disk is full; send it later"),
     ),
     security(("bearer" = [])))]
 pub async fn put(

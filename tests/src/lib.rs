@@ -9,6 +9,7 @@
 //! take the network away or cut it mid-upload.
 
 pub mod device;
+pub mod fault;
 pub mod proxy;
 
 pub use device::TestDevice;
@@ -76,6 +77,7 @@ pub struct TestServer {
     child: Option<Child>,
     _stdout: Option<BufReader<ChildStdout>>,
     extra: Vec<String>,
+    env: Vec<(String, String)>,
     pub base: String,
     http: Client,
 }
@@ -94,6 +96,7 @@ impl TestServer {
             child: None,
             _stdout: None,
             extra: extra.iter().map(|s| s.to_string()).collect(),
+            env: Vec::new(),
             base: String::new(),
             http: Client::builder()
                 .timeout(Duration::from_secs(60))
@@ -112,12 +115,24 @@ impl TestServer {
     }
 
     pub fn town_with(extra: &[&str]) -> Self {
+        Self::town_custom(extra, &[], |_| {})
+    }
+
+    /// The standard town with extra `serve` flags, environment variables
+    /// for the server process, and `prepare` called first with the
+    /// (not yet created) data directory, e.g. to mount a filesystem there.
+    pub fn town_custom(extra: &[&str], env: &[(&str, &str)], prepare: impl FnOnce(&Path)) -> Self {
         let data = tempfile::tempdir().expect("a temp dir");
+        prepare(&data.path().join("server"));
         let mut s = TestServer {
             data,
             child: None,
             _stdout: None,
             extra: extra.iter().map(|s| s.to_string()).collect(),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             base: String::new(),
             http: Client::builder()
                 .timeout(Duration::from_secs(60))
@@ -288,6 +303,7 @@ impl TestServer {
             .arg(self.data.path().join("server"))
             .args(["--listen", "127.0.0.1:0"])
             .args(&self.extra)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log));
@@ -320,6 +336,11 @@ impl TestServer {
             let _ = c.wait();
         }
         self.spawn();
+    }
+
+    /// The server's process id while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(|c| c.id())
     }
 
     /// Kills the server at once (SIGKILL), as a power cut would.

@@ -44,7 +44,10 @@ export type HazardDetail = { view: HazardView; trail: TrailEntry[] };
 export type PointView = { point: MonitoringPoint; last_check: LastCheck | null; check_due: boolean };
 /** A photo kept on the device; `thumb` is a data: URL of the 320 px thumbnail. */
 export type PhotoRef = { hash: PhotoHash; thumb: string; bytes: number };
-export type OutboxPhoto = { hash: PhotoHash; size: number; uploaded: number };
+/** `problem` is set when the file of a photo still to send is gone or damaged. */
+export type PhotoProblem = 'missing' | 'damaged';
+export type OutboxPhoto = { hash: PhotoHash; size: number; uploaded: number; problem: PhotoProblem | null };
+export type DamagedPhoto = { hash: PhotoHash; problem: PhotoProblem };
 export type OutboxItem = {
   seq: number;
   event_id: string;
@@ -61,6 +64,7 @@ export type SyncStatus = {
   rejected: number;
   last_sync: string | null;
   last_error: string | null;
+  damaged_photos: DamagedPhoto[];
 };
 export type SyncReport = {
   pushed: number;

@@ -243,7 +243,7 @@ export function installFakeNative(seed, forms) {
     },
     sync_status: () => {
       const u = unsynced();
-      return { pending_events: u.events, pending_blobs: u.blobs, rejected: u.rejected, last_sync: store.lastSync, last_error: store.lastError };
+      return { pending_events: u.events, pending_blobs: u.blobs, rejected: u.rejected, last_sync: store.lastSync, last_error: store.lastError, damaged_photos: [] };
     },
     outbox: () => store.outbox.map((o) => ({ ...o, photos: o.photos.map((p) => ({ ...p })) })),
   };

@@ -26,7 +26,7 @@ use crate::api::ClientOptions;
 use crate::enroll::{self, Credentials};
 use crate::error::DeviceError;
 use crate::outbox::{self, SyncState};
-use crate::photo::{self, PhotoLimits, PhotoStore};
+use crate::photo::{self, DamagedPhoto, PhotoLimits, PhotoProblem, PhotoStore};
 use crate::record::{self, CheckDraft, HazardDraft, PhotoInput, RectificationDraft};
 use crate::reference;
 use crate::store::{self, Store, keys};
@@ -122,6 +122,8 @@ pub struct OutboxPhoto {
     pub hash: PhotoHash,
     pub size: u64,
     pub uploaded: u64,
+    /// Set when the file of a photo still to upload is missing or damaged.
+    pub problem: Option<PhotoProblem>,
 }
 
 /// One of the phone's own events, as the sync screen lists it.
@@ -144,6 +146,8 @@ pub struct SyncStatus {
     pub rejected: u64,
     pub last_sync: Option<String>,
     pub last_error: Option<String>,
+    /// Photos waiting for upload whose file is missing or damaged.
+    pub damaged_photos: Vec<DamagedPhoto>,
 }
 
 /// A new hazard as the form sends it; photos already kept by [`add_photo`].
@@ -428,6 +432,7 @@ pub fn sync_status(store: &Store) -> Result<SyncStatus> {
         rejected: c.rejected,
         last_sync: store::get_meta(conn, keys::LAST_SYNC)?,
         last_error: store::get_meta(conn, keys::LAST_SYNC_ERROR)?,
+        damaged_photos: sync::damaged_photos(conn, &PhotoStore::new(store.photo_dir()))?,
     })
 }
 
@@ -448,6 +453,7 @@ fn summary(event: &Event) -> String {
 
 pub fn outbox(store: &Store) -> Result<Vec<OutboxItem>> {
     let conn = store.conn();
+    let photos = PhotoStore::new(store.photo_dir());
     let mut sizes: BTreeMap<String, (u64, bool)> = BTreeMap::new();
     {
         let mut st = conn.prepare("SELECT hash, bytes, uploaded_at IS NOT NULL FROM photos")?;
@@ -484,6 +490,7 @@ pub fn outbox(store: &Store) -> Result<Vec<OutboxItem>> {
                         hash: h.clone(),
                         size,
                         uploaded: if done { size } else { 0 },
+                        problem: if done { None } else { photos.check(h) },
                     }
                 })
                 .collect(),
@@ -551,6 +558,46 @@ mod tests {
         assert!(err.to_string().contains("missing or damaged"), "{err}");
         assert!(hazards(&store).unwrap().is_empty());
         assert!(outbox(&store).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_photo_file_lost_after_saving_is_shown_on_the_sync_screen() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = testing::enrolled(dir.path(), "http://127.0.0.1:9");
+        let lost = add_photo(&store, &camera_jpeg(800, 600), &PhotoLimits::default()).unwrap();
+        let spoilt = add_photo(&store, &camera_jpeg(640, 480), &PhotoLimits::default()).unwrap();
+        add_hazard(
+            &mut store,
+            new_hazard(vec![lost.hash.clone(), spoilt.hash.clone()]),
+        )
+        .unwrap();
+        assert!(sync_status(&store).unwrap().damaged_photos.is_empty());
+
+        let photos = PhotoStore::new(store.photo_dir());
+        std::fs::remove_file(photos.path(&lost.hash)).unwrap();
+        std::fs::write(photos.path(&spoilt.hash), b"half a photo").unwrap();
+        let status = sync_status(&store).unwrap();
+        let mut want = vec![
+            DamagedPhoto {
+                hash: lost.hash.clone(),
+                problem: PhotoProblem::Missing,
+            },
+            DamagedPhoto {
+                hash: spoilt.hash.clone(),
+                problem: PhotoProblem::Damaged,
+            },
+        ];
+        want.sort_by(|a, b| a.hash.as_str().cmp(b.hash.as_str()));
+        assert_eq!(status.damaged_photos, want);
+        assert_eq!(status.pending_blobs, 2);
+        let out = outbox(&store).unwrap();
+        let problems: Vec<_> = out[0].photos.iter().map(|p| p.problem).collect();
+        assert_eq!(
+            problems,
+            vec![Some(PhotoProblem::Missing), Some(PhotoProblem::Damaged)]
+        );
+        // The list still opens, and shows the record.
+        assert_eq!(hazards(&store).unwrap().len(), 1);
     }
 
     #[test]

@@ -22,7 +22,7 @@ use serde_json::json;
 use crate::api::ClientOptions;
 use crate::enroll::{self, Credentials};
 use crate::outbox;
-use crate::photo::PhotoLimits;
+use crate::photo::{PhotoLimits, PhotoStore};
 use crate::record::{self, CheckDraft, HazardDraft, RectificationDraft};
 use crate::reference;
 use crate::state::{self, Listing};
@@ -437,7 +437,8 @@ fn execute(
         }
         Command::List { json } => {
             let store = open(&cli.home)?;
-            let listing = state::list(store.conn())?;
+            let damaged = sync::damaged_photos(store.conn(), &PhotoStore::new(store.photo_dir()))?;
+            let listing = state::list(store.conn(), &damaged)?;
             if json {
                 writeln!(out, "{}", serde_json::to_string(&listing)?)?;
             } else {
@@ -473,6 +474,7 @@ const STATUS_ORDER: &[&str] = &[
     "rejected_events",
     "superseded_events",
     "pending_blobs",
+    "damaged_photos",
     "last_sync",
     "last_sync_error",
     "sign_in_needed",
@@ -497,6 +499,7 @@ pub fn status(store: &Store) -> Result<serde_json::Value> {
         "rejected_events": c.rejected,
         "superseded_events": c.superseded,
         "pending_blobs": sync::pending_photos(conn)?,
+        "damaged_photos": sync::damaged_photos(conn, &PhotoStore::new(store.photo_dir()))?,
         "last_sync": store::get_meta(conn, keys::LAST_SYNC)?,
         "last_sync_error": store::get_meta(conn, keys::LAST_SYNC_ERROR)?,
         "sign_in_needed": store::get_meta(conn, keys::AUTH_ERROR)?.is_some(),

@@ -359,6 +359,23 @@ pub fn read_exif(bytes: &[u8]) -> ExifFacts {
     }
 }
 
+/// What can be wrong with a kept photo's file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhotoProblem {
+    /// The file is gone (deleted, or the folder restored without it).
+    Missing,
+    /// The file no longer hashes to its name (storage damage, an edit).
+    Damaged,
+}
+
+/// A photo a record cites whose file is missing or damaged.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DamagedPhoto {
+    pub hash: PhotoHash,
+    pub problem: PhotoProblem,
+}
+
 /// The photo folder, with files named by their hash.
 #[derive(Debug, Clone)]
 pub struct PhotoStore {
@@ -385,6 +402,10 @@ impl PhotoStore {
     /// Stores a processed photo and its thumbnail. A photo already stored
     /// (same hash, so same bytes) is left as it is.
     pub fn put(&self, photo: &ProcessedPhoto) -> Result<(), PhotoError> {
+        // The same photo taken again mends a damaged copy.
+        if self.check(&photo.hash) == Some(PhotoProblem::Damaged) {
+            let _ = std::fs::remove_file(self.path(&photo.hash));
+        }
         write_atomic(&self.thumb_path(&photo.hash), &photo.thumb)?;
         write_atomic(&self.path(&photo.hash), &photo.jpeg)?;
         Ok(())
@@ -397,6 +418,17 @@ impl PhotoStore {
 
     pub fn contains(&self, hash: &PhotoHash) -> bool {
         self.path(hash).is_file()
+    }
+
+    /// What is wrong with a kept photo's file, if anything: gone, or no
+    /// longer the bytes its name is the hash of.
+    pub fn check(&self, hash: &PhotoHash) -> Option<PhotoProblem> {
+        match std::fs::read(self.path(hash)) {
+            Ok(bytes) if PhotoHash::of(&bytes) == *hash => None,
+            Ok(_) => Some(PhotoProblem::Damaged),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(PhotoProblem::Missing),
+            Err(_) => Some(PhotoProblem::Damaged),
+        }
     }
 
     /// A photo kept earlier (the app keeps each photo as it is taken and

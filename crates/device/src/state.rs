@@ -10,12 +10,13 @@
 use gridsafe_core::event::{EntityRef, Event, EventBody, EventKind};
 use gridsafe_core::hazard::{self, HazardState, Superseded};
 use gridsafe_core::keys::{HazardLevel, HazardStatus, StableKey, Verdict};
-use gridsafe_core::{CheckId, GridCode, HazardId, PointCode};
+use gridsafe_core::{CheckId, GridCode, HazardId, PhotoHash, PointCode};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use crate::error::DeviceError;
 use crate::outbox::{self, Rejection, SyncState, entity_key};
+use crate::photo::DamagedPhoto;
 
 /// The events of one record that count: pulled ones and own ones not rejected.
 fn live_events(conn: &Connection, entity: EntityRef) -> Result<Vec<Event>, DeviceError> {
@@ -183,6 +184,9 @@ pub struct HazardItem {
     /// The folded state (absent when its report was rejected).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<HazardState>,
+    /// Its photos waiting for upload whose file is missing or damaged.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub damaged_photos: Vec<DamagedPhoto>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -194,6 +198,8 @@ pub struct CheckItem {
     pub at: String,
     pub sync: RecordSync,
     pub events: Vec<EventSync>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub damaged_photos: Vec<DamagedPhoto>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -215,8 +221,29 @@ fn event_syncs(conn: &Connection, entity: EntityRef) -> Result<Vec<EventSync>, D
         .collect())
 }
 
-/// Every record the device holds, newest first.
-pub fn list(conn: &Connection) -> Result<Listing, DeviceError> {
+/// Those of `damaged` that the device's own events on a record cite.
+fn damaged_of(
+    conn: &Connection,
+    entity: EntityRef,
+    damaged: &[DamagedPhoto],
+) -> Result<Vec<DamagedPhoto>, DeviceError> {
+    if damaged.is_empty() {
+        return Ok(Vec::new());
+    }
+    let cited: Vec<PhotoHash> = outbox::for_entity(conn, entity)?
+        .into_iter()
+        .flat_map(|e| e.event.body.photos().to_vec())
+        .collect();
+    Ok(damaged
+        .iter()
+        .filter(|d| cited.contains(&d.hash))
+        .cloned()
+        .collect())
+}
+
+/// Every record the device holds, newest first; `damaged` (from
+/// [`crate::sync::damaged_photos`]) marks the records whose photos cannot be sent.
+pub fn list(conn: &Connection, damaged: &[DamagedPhoto]) -> Result<Listing, DeviceError> {
     let mut ids: Vec<String> = conn
         .prepare(
             "SELECT DISTINCT entity_id FROM events WHERE entity_kind = 'hazard' ORDER BY entity_id DESC",
@@ -260,6 +287,7 @@ pub fn list(conn: &Connection) -> Result<Listing, DeviceError> {
             sync: summarize(&events),
             events,
             state,
+            damaged_photos: damaged_of(conn, EntityRef::Hazard(id), damaged)?,
         });
     }
 
@@ -299,6 +327,7 @@ pub fn list(conn: &Connection) -> Result<Listing, DeviceError> {
                 at: hlc.time().to_rfc3339(),
                 sync: summarize(&events),
                 events,
+                damaged_photos: damaged_of(conn, EntityRef::Check(id), damaged)?,
             });
         }
     }

@@ -33,7 +33,7 @@ use crate::api::{ApiError, Client, ClientOptions};
 use crate::enroll;
 use crate::error::DeviceError;
 use crate::outbox;
-use crate::photo::PhotoStore;
+use crate::photo::{DamagedPhoto, PhotoStore};
 use crate::state;
 use crate::store::{self, Store, keys};
 
@@ -385,6 +385,32 @@ pub fn pending_photos(conn: &Connection) -> Result<u64, DeviceError> {
     )? as u64)
 }
 
+/// Photos waiting for upload whose file is missing or damaged: they can
+/// never be sent, so they are shown to the user rather than retried quietly.
+pub fn damaged_photos(
+    conn: &Connection,
+    photos: &PhotoStore,
+) -> Result<Vec<DamagedPhoto>, DeviceError> {
+    let mut st = conn.prepare(
+        "SELECT DISTINCT p.hash FROM photos p
+         JOIN photo_refs r ON r.hash = p.hash
+         JOIN outbox o ON o.event_id = r.event_id
+         WHERE o.state != 'rejected' AND p.uploaded_at IS NULL
+         ORDER BY p.hash",
+    )?;
+    let hashes: Vec<String> = st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    let mut out = Vec::new();
+    for h in hashes {
+        let hash: PhotoHash = h
+            .parse()
+            .map_err(|e: gridsafe_core::ids::IdError| DeviceError::Corrupt(e.to_string()))?;
+        if let Some(problem) = photos.check(&hash) {
+            out.push(DamagedPhoto { hash, problem });
+        }
+    }
+    Ok(out)
+}
+
 fn upload(
     store: &mut Store,
     client: &Client,
@@ -414,16 +440,23 @@ fn upload(
     progress.stage("uploading photos", total);
     let mut failures = Vec::new();
     for hash in todo {
-        let bytes = photos.read(&hash).map_err(|source| DeviceError::Photo {
-            path: photos.path(&hash),
-            source,
-        })?;
-        if PhotoHash::of(&bytes) != hash {
-            failures.push(format!(
-                "photo {hash} is damaged on this device (its content no longer matches its name)"
-            ));
-            continue;
-        }
+        // A missing or damaged file is reported and skipped: the other
+        // photos and the pull still go ahead.
+        let bytes = match photos.read(&hash) {
+            Ok(bytes) if PhotoHash::of(&bytes) == hash => bytes,
+            Ok(_) => {
+                failures.push(format!(
+                    "photo {hash} is damaged on this device (its content no longer matches its name)"
+                ));
+                continue;
+            }
+            Err(_) => {
+                failures.push(format!(
+                    "photo {hash} is missing from this device, so it cannot be uploaded; its record was sent without it"
+                ));
+                continue;
+            }
+        };
         match upload_one(client, &hash, &bytes, opts, progress) {
             Ok(sent) => {
                 store.conn().execute(

@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use gridsafe_core::PhotoHash;
 
+use super::full_disk;
+
 /// Where photo bytes live.
 pub trait BlobStore: Send + Sync + 'static {
     fn exists(&self, sha: &PhotoHash) -> anyhow::Result<bool>;
@@ -59,17 +61,22 @@ impl DirBlobs {
     }
 
     fn write_atomic(&self, dest: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+        full_disk::injected_io()?;
         let dir = dest.parent().expect("sharded paths have a parent");
         fs::create_dir_all(dir)?;
         let tmp =
             self.root
                 .join("tmp")
                 .join(format!("{}.{}", uuid::Uuid::now_v7().simple(), "tmp"));
-        let mut f = File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        drop(f);
-        fs::rename(&tmp, dest)?;
+        let written = File::create(&tmp).and_then(|mut f| {
+            f.write_all(bytes)?;
+            f.sync_all()
+        });
+        if let Err(e) = written.and_then(|()| fs::rename(&tmp, dest)) {
+            // A full disk leaves a half-written temp file: give its space back.
+            let _ = fs::remove_file(&tmp);
+            return Err(e.into());
+        }
         // The rename itself must reach the disk before the blob is reported stored.
         File::open(dir)?.sync_all()?;
         Ok(())
@@ -106,6 +113,7 @@ impl BlobStore for DirBlobs {
     }
 
     fn append_partial(&self, sha: &PhotoHash, offset: u64, bytes: &[u8]) -> anyhow::Result<u64> {
+        full_disk::injected_io()?;
         let mut f = OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -115,8 +123,11 @@ impl BlobStore for DirBlobs {
         // overwritten by the retry rather than appended twice.
         f.set_len(offset)?;
         f.seek(SeekFrom::Start(offset))?;
-        f.write_all(bytes)?;
-        f.sync_data()?;
+        if let Err(e) = f.write_all(bytes).and_then(|()| f.sync_data()) {
+            // Keep only what was acknowledged (a full disk may have taken part).
+            let _ = f.set_len(offset);
+            return Err(e.into());
+        }
         Ok(offset + bytes.len() as u64)
     }
 

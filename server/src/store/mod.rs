@@ -11,6 +11,7 @@
 //! about, so sequence keeping, rule checking and applying are one atomic step.
 
 pub mod blobs;
+pub mod full_disk;
 pub mod migrations;
 pub mod sqlite;
 

@@ -26,7 +26,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 use super::{
     AppendOutcome, DeviceRecord, HazardQuery, HazardSort, Incoming, Judge, PeriodCounts,
     PointStatus, PushOutcome, Rejection, Store, StoreError, StoreResult, TokenRecord, TrailEvent,
-    UserRecord, migrations,
+    UserRecord, full_disk, migrations,
 };
 use crate::calendar::local_day;
 
@@ -122,6 +122,7 @@ impl SqliteStore {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(backend)?;
         let out = f(&tx)?;
+        full_disk::injected_sqlite().map_err(backend)?;
         tx.commit().map_err(backend)?;
         Ok(out)
     }
@@ -774,6 +775,7 @@ impl Store for SqliteStore {
                 Ok(AppendOutcome::WouldSupersede(reason))
             }
             Ok((cursor, superseded, _)) => {
+                full_disk::injected_sqlite().map_err(backend)?;
                 tx.commit().map_err(backend)?;
                 Ok(AppendOutcome::Accepted { cursor, superseded })
             }

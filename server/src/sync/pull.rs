@@ -37,7 +37,11 @@ pub async fn pull(
     let page = st
         .blocking(move |s| {
             let page = s.pull(grids.as_deref(), q.since, limit)?;
-            s.touch_device(device, true)?;
+            // Reading goes on when the device's last-seen time cannot be
+            // written (a full disk): the pull itself changes nothing.
+            if let Err(e) = s.touch_device(device, true) {
+                tracing::warn!(error = %e, "could not record the device's pull");
+            }
             Ok(page)
         })
         .await?;
