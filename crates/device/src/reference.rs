@@ -161,4 +161,20 @@ impl Registry for LocalRegistry<'_> {
     fn point(&self, code: &PointCode) -> Option<(PointKind, GridCode)> {
         point(self.0, code).ok().flatten()
     }
+
+    fn grid_within(&self, grid: &GridCode, ancestor: &GridCode) -> bool {
+        self.0
+            .query_row(
+                "WITH RECURSIVE up(code, parent) AS (
+                     SELECT code, parent FROM grids WHERE code = ?1
+                     UNION SELECT g.code, g.parent FROM grids g JOIN up ON g.code = up.parent)
+                 SELECT 1 FROM up WHERE code = ?2",
+                [grid.as_str(), ancestor.as_str()],
+                |_| Ok(()),
+            )
+            .optional()
+            .ok()
+            .flatten()
+            .is_some()
+    }
 }
