@@ -127,6 +127,17 @@ pub fn point(
     .transpose()
 }
 
+/// A grid's name, from the local copy.
+pub fn grid_name(conn: &Connection, code: &GridCode) -> Result<Option<String>, DeviceError> {
+    Ok(conn
+        .query_row(
+            "SELECT name FROM grids WHERE code = ?1",
+            [code.as_str()],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
 pub fn count(conn: &Connection) -> Result<(u64, u64), DeviceError> {
     let g: i64 = conn.query_row("SELECT COUNT(*) FROM grids", [], |r| r.get(0))?;
     let p: i64 = conn.query_row("SELECT COUNT(*) FROM points", [], |r| r.get(0))?;
