@@ -30,6 +30,10 @@ impl Registry for Catalog {
     fn point(&self, point: &PointCode) -> Option<(PointKind, GridCode)> {
         self.points.get(point).map(|p| (p.kind, p.grid.clone()))
     }
+
+    fn grid_within(&self, grid: &GridCode, ancestor: &GridCode) -> bool {
+        self.tree.contains(grid) && self.tree.is_within(grid, ancestor)
+    }
 }
 
 impl Catalog {

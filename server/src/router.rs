@@ -42,6 +42,13 @@ use crate::{auth, console, office, photos, summary, sync};
         office::devices::list,
         office::devices::revoke,
         office::export::export,
+        office::tasks::list,
+        office::tasks::create,
+        office::tasks::detail,
+        office::records::list,
+        office::records::detail,
+        office::duty::switch,
+        office::coverage::quarter,
         summary::summary,
         console::session::create,
         console::session::current,
@@ -198,6 +205,15 @@ pub fn router(st: AppState) -> Router {
         .route("/api/v1/grids", get(office::grids::list))
         .route("/api/v1/grids/{code}/summary", get(summary::summary))
         .route("/api/v1/urgent", get(office::urgent::list))
+        .route(
+            "/api/v1/tasks",
+            get(office::tasks::list).post(office::tasks::create),
+        )
+        .route("/api/v1/tasks/{id}", get(office::tasks::detail))
+        .route("/api/v1/records/{kind}", get(office::records::list))
+        .route("/api/v1/records/{kind}/{id}", get(office::records::detail))
+        .route("/api/v1/duty", post(office::duty::switch))
+        .route("/api/v1/coverage", get(office::coverage::quarter))
         .route("/api/v1/devices", get(office::devices::list))
         .route("/api/v1/devices/{id}/revoke", post(office::devices::revoke))
         .layer(DefaultBodyLimit::max(json_limit))

@@ -13,20 +13,32 @@
 //!   `null` when nothing is left after taking out the rejected;
 //! - `danger_open`: points whose latest check, whenever it was, says danger
 //!   (a standing danger is not limited by the period).
+//! - township records: `meetings` and `banquets` held, `promises` signed and
+//!   `accidents` (with `accident_deaths`, `accident_injuries`) that happened
+//!   in the period; `tasks_total`, `tasks_done` and `tasks_overdue` of the
+//!   tasks due in the period, by the grid they were issued in;
+//!   `quarterly_checks`: targets of quarterly-check tasks covered in the
+//!   period; `points` and `missed_point_checks`: the monitoring points and
+//!   the checks they missed in the period up to now (see
+//!   `gridsafe_core::task::missed_checks`, each point at its own interval).
 
 use std::collections::{BTreeMap, HashMap};
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use chrono::{Datelike, NaiveDate};
-use gridsafe_core::{GridCode, GridTree, HazardLevel, HazardStatus, StableKey};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use gridsafe_core::point::point_interval;
+use gridsafe_core::task::missed_checks;
+use gridsafe_core::{GridCode, GridTree, HazardLevel, HazardStatus, PointCode, StableKey};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Caller;
 use crate::calendar::today;
+use crate::catalog::Catalog;
+use crate::config::Settings;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::PeriodCounts;
+use crate::store::{PeriodCounts, PointStatus};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct SummaryQuery {
@@ -55,6 +67,18 @@ pub struct GridSummary {
     pub checks_total: u64,
     pub checks_by_verdict: BTreeMap<String, u64>,
     pub danger_open: u64,
+    pub meetings: u64,
+    pub banquets: u64,
+    pub promises: u64,
+    pub accidents: u64,
+    pub accident_deaths: u64,
+    pub accident_injuries: u64,
+    pub tasks_total: u64,
+    pub tasks_done: u64,
+    pub tasks_overdue: u64,
+    pub quarterly_checks: u64,
+    pub points: u64,
+    pub missed_point_checks: u64,
     #[schema(no_recursion)]
     pub children: Vec<GridSummary>,
 }
@@ -92,8 +116,50 @@ pub fn parse_period(p: &str) -> Option<(NaiveDate, NaiveDate)> {
     Some((from, to))
 }
 
+/// Each point's missed checks in `from..=to` (Beijing days), counted up to
+/// `now` at the point's own interval, by the point's grid.
+pub fn missed_point_checks(
+    points: &[PointStatus],
+    checks: &[(PointCode, DateTime<Utc>)],
+    settings: &Settings,
+    from: NaiveDate,
+    to: NaiveDate,
+    now: DateTime<Utc>,
+) -> Vec<(GridCode, u64, u64)> {
+    let start = |d: NaiveDate| {
+        d.and_hms_opt(0, 0, 0).expect("midnight").and_utc() - chrono::Duration::hours(8)
+    };
+    let begin = start(from);
+    let end = start(to.succ_opt().unwrap_or(to)).min(now);
+    let mut times: HashMap<&PointCode, Vec<DateTime<Utc>>> = HashMap::new();
+    for (p, t) in checks {
+        times.entry(p).or_default().push(*t);
+    }
+    points
+        .iter()
+        .map(|p| {
+            let interval = point_interval(
+                p.duty.as_ref().map(|d| d.interval_hours),
+                settings.flood_season,
+                settings.check_interval_days,
+            );
+            let missed = missed_checks(
+                times.get(&p.point.code).map_or(&[][..], |v| v.as_slice()),
+                begin,
+                end,
+                interval,
+            );
+            (p.point.grid.clone(), 1, missed as u64)
+        })
+        .collect()
+}
+
 /// Each grid's own figures (not yet rolled up).
-fn own_figures(tree: &GridTree, counts: &PeriodCounts) -> HashMap<GridCode, GridSummary> {
+fn own_figures(
+    tree: &GridTree,
+    counts: &PeriodCounts,
+    missed: &[(GridCode, u64, u64)],
+) -> HashMap<GridCode, GridSummary> {
     let mut by: HashMap<GridCode, GridSummary> = HashMap::new();
     for (grid, status, level, sector, n) in &counts.hazards {
         let s = by.entry(grid.clone()).or_default();
@@ -116,6 +182,35 @@ fn own_figures(tree: &GridTree, counts: &PeriodCounts) -> HashMap<GridCode, Grid
     for (grid, n) in &counts.danger_open {
         by.entry(grid.clone()).or_default().danger_open += n;
     }
+    for (grid, n) in &counts.meetings {
+        by.entry(grid.clone()).or_default().meetings += n;
+    }
+    for (grid, n) in &counts.banquets {
+        by.entry(grid.clone()).or_default().banquets += n;
+    }
+    for (grid, n) in &counts.promises {
+        by.entry(grid.clone()).or_default().promises += n;
+    }
+    for (grid, n) in &counts.quarterly_checks {
+        by.entry(grid.clone()).or_default().quarterly_checks += n;
+    }
+    for (grid, n, deaths, injuries) in &counts.accidents {
+        let s = by.entry(grid.clone()).or_default();
+        s.accidents += n;
+        s.accident_deaths += deaths;
+        s.accident_injuries += injuries;
+    }
+    for (grid, total, done, overdue) in &counts.tasks {
+        let s = by.entry(grid.clone()).or_default();
+        s.tasks_total += total;
+        s.tasks_done += done;
+        s.tasks_overdue += overdue;
+    }
+    for (grid, points, n) in missed {
+        let s = by.entry(grid.clone()).or_default();
+        s.points += points;
+        s.missed_point_checks += n;
+    }
     by.retain(|g, _| tree.contains(g));
     by
 }
@@ -136,6 +231,18 @@ fn add(into: &mut GridSummary, from: &GridSummary) {
     into.major_open += from.major_open;
     into.checks_total += from.checks_total;
     into.danger_open += from.danger_open;
+    into.meetings += from.meetings;
+    into.banquets += from.banquets;
+    into.promises += from.promises;
+    into.accidents += from.accidents;
+    into.accident_deaths += from.accident_deaths;
+    into.accident_injuries += from.accident_injuries;
+    into.tasks_total += from.tasks_total;
+    into.tasks_done += from.tasks_done;
+    into.tasks_overdue += from.tasks_overdue;
+    into.quarterly_checks += from.quarterly_checks;
+    into.points += from.points;
+    into.missed_point_checks += from.missed_point_checks;
 }
 
 fn rate(s: &GridSummary) -> Option<f64> {
@@ -208,11 +315,7 @@ pub async fn summary(
     }
     let day = today();
     let (from, to) = match &q.period {
-        Some(p) => parse_period(p).ok_or_else(|| {
-            ApiError::BadRequest(format!(
-                "period {p:?} is not a year (2026), a half (2026-H1) or a quarter (2026-Q3)"
-            ))
-        })?,
+        Some(p) => period_or_error(p)?,
         None => (
             q.from
                 .unwrap_or_else(|| NaiveDate::from_ymd_opt(day.year(), 1, 1).expect("1 January")),
@@ -224,10 +327,40 @@ pub async fn summary(
             "from {from} is after to {to}"
         )));
     }
-    let counts = st.blocking(move |s| s.period_counts(from, to, day)).await?;
-    let own = own_figures(&catalog.tree, &counts);
+    let own = figures(&st, &catalog, from, to).await?;
     let summary = roll_up(&catalog.tree, &own, &code, q.depth.unwrap_or(1).min(4));
     Ok(Json(SummaryAnswer { from, to, summary }))
+}
+
+/// A period name, or a 400 that says what is accepted.
+pub fn period_or_error(p: &str) -> Result<(NaiveDate, NaiveDate), ApiError> {
+    parse_period(p).ok_or_else(|| {
+        ApiError::BadRequest(format!(
+            "period {p:?} is not a year (2026), a half (2026-H1) or a quarter (2026-Q3)"
+        ))
+    })
+}
+
+/// Every grid's own figures for a period, ready to roll up.
+pub async fn figures(
+    st: &AppState,
+    catalog: &Catalog,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<HashMap<GridCode, GridSummary>, ApiError> {
+    let day = today();
+    let (counts, points) = st
+        .blocking(move |s| Ok((s.period_counts(from, to, day)?, s.point_statuses(None)?)))
+        .await?;
+    let missed = missed_point_checks(
+        &points,
+        &counts.point_checks,
+        &st.settings,
+        from,
+        to,
+        Utc::now(),
+    );
+    Ok(own_figures(&catalog.tree, &counts, &missed))
 }
 
 #[cfg(test)]

@@ -66,6 +66,8 @@ pub fn may_author(role: Role, kind: EventKind) -> bool {
     match kind {
         // Anyone in the field may report what they see.
         HazardReported | CheckLogged | AccidentReported => true,
+        // Township records are kept by whoever works the grid.
+        TaskCheckRecorded | MeetingRecorded | BanquetFiled | PromiseSigned => true,
         // Rectification is recorded by the inspector who follows the hazard.
         RectificationStarted | RectificationSubmitted => {
             matches!(role, Role::Inspector | Role::Office | Role::Admin)
@@ -77,7 +79,11 @@ pub fn may_author(role: Role, kind: EventKind) -> bool {
         | HazardRejected
         | HazardReopened
         | HazardListed
-        | HazardClosed => matches!(role, Role::Office | Role::Admin),
+        | HazardClosed
+        // Tasks and flood-season duty are issued by the office.
+        | TaskCreated
+        | DutyStarted
+        | DutyEnded => matches!(role, Role::Office | Role::Admin),
     }
 }
 
@@ -143,5 +149,9 @@ mod tests {
             EventKind::RectificationVerified
         ));
         assert!(!may_author(Role::Inspector, EventKind::HazardConfirmed));
+        assert!(!may_author(Role::Inspector, EventKind::TaskCreated));
+        assert!(!may_author(Role::Volunteer, EventKind::DutyStarted));
+        assert!(may_author(Role::Volunteer, EventKind::MeetingRecorded));
+        assert!(may_author(Role::Inspector, EventKind::TaskCheckRecorded));
     }
 }

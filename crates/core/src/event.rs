@@ -15,9 +15,12 @@ use ts_rs::TS;
 
 use crate::hlc::Hlc;
 use crate::ids::{
-    AccidentId, CheckId, DeviceId, EventId, GridCode, HazardId, PhotoHash, PointCode, Username,
+    AccidentId, BanquetId, CheckId, DeviceId, DutyId, EventId, GridCode, HazardId, MeetingId,
+    PhotoHash, PointCode, PromiseId, TaskId, Username,
 };
-use crate::keys::{HazardLevel, Sector, Verdict};
+use crate::keys::{
+    BannedDish, ChecklistItem, HazardLevel, ItemResult, PromiseKind, Sector, TaskKind, Verdict,
+};
 use crate::location::Location;
 use crate::reading::Readings;
 
@@ -48,6 +51,13 @@ pub enum EventBody {
     HazardClosed(HazardClosed),
     CheckLogged(CheckLogged),
     AccidentReported(AccidentReported),
+    TaskCreated(TaskCreated),
+    TaskCheckRecorded(TaskCheckRecorded),
+    MeetingRecorded(MeetingRecorded),
+    BanquetFiled(BanquetFiled),
+    PromiseSigned(PromiseSigned),
+    DutyStarted(DutyStarted),
+    DutyEnded(DutyEnded),
 }
 
 /// A hazard found in the field (发现隐患).
@@ -213,6 +223,160 @@ pub struct AccidentReported {
     pub photos: Vec<PhotoHash>,
 }
 
+/// What an inspection task sends someone to: a grid (a village, a unit, a
+/// building site) or a monitoring point.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", content = "code", rename_all = "snake_case")]
+pub enum TaskTarget {
+    Grid(GridCode),
+    Point(PointCode),
+}
+
+impl TaskTarget {
+    /// The target's code as people type it (`V1`, `LS-1`).
+    pub fn code(&self) -> &str {
+        match self {
+            TaskTarget::Grid(g) => g.as_str(),
+            TaskTarget::Point(p) => p.as_str(),
+        }
+    }
+}
+
+/// The office issues an inspection task (检查任务): a quarterly big check, a
+/// special campaign in one sector, a holiday or a flood-season check, over
+/// some grids or points, due by a date, with an optional checklist.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct TaskCreated {
+    pub task: TaskId,
+    pub kind: TaskKind,
+    /// The campaign's sector (required for a special campaign).
+    #[serde(default)]
+    pub sector: Option<Sector>,
+    pub title: String,
+    /// The grid the task is issued in; every target lies within it.
+    pub grid: GridCode,
+    pub targets: Vec<TaskTarget>,
+    pub due: NaiveDate,
+    #[serde(default)]
+    pub items: Vec<ChecklistItem>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// One checklist item's result on site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct ItemOutcome {
+    pub item: ChecklistItem,
+    pub result: ItemResult,
+}
+
+/// A task's check done on site against one of its targets. A failed item
+/// may be reported as a hazard; the check names the hazards it raised.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct TaskCheckRecorded {
+    pub task: TaskId,
+    pub target: TaskTarget,
+    /// The target's grid (the point's grid for a point), for scope.
+    pub grid: GridCode,
+    #[serde(default)]
+    pub results: Vec<ItemOutcome>,
+    #[serde(default)]
+    pub hazards: Vec<HazardId>,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub location: Option<Location>,
+    #[serde(default)]
+    pub photos: Vec<PhotoHash>,
+}
+
+/// A village safety meeting (安全生产工作会议, 会议纪录): at least one a quarter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct MeetingRecorded {
+    pub meeting: MeetingId,
+    pub grid: GridCode,
+    pub held_on: NaiveDate,
+    pub topic: String,
+    #[serde(default)]
+    pub attendees: Vec<String>,
+    #[serde(default)]
+    pub minutes: Option<String>,
+    /// The minutes as photographed.
+    #[serde(default)]
+    pub photos: Vec<PhotoHash>,
+}
+
+/// A rural banquet filed with the town (农村家宴备案).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct BanquetFiled {
+    pub banquet: BanquetId,
+    pub grid: GridCode,
+    /// 事主.
+    pub host: String,
+    pub held_on: NaiveDate,
+    pub tables: u32,
+    /// 厨师.
+    #[serde(default)]
+    pub cook: Option<String>,
+    /// 留样: food samples kept for inspection.
+    #[serde(default)]
+    pub samples_kept: bool,
+    /// The banned dishes checked and found absent from the menu.
+    #[serde(default)]
+    pub banned_dishes_absent: Vec<BannedDish>,
+    /// The signed food-safety promise and other papers, photographed.
+    #[serde(default)]
+    pub photos: Vec<PhotoHash>,
+}
+
+/// A signed responsibility letter or promise (责任书/承诺书).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct PromiseSigned {
+    pub promise: PromiseId,
+    pub grid: GridCode,
+    pub kind: PromiseKind,
+    /// Who signed it (a driver, a host, a unit).
+    pub party: String,
+    pub signed_on: NaiveDate,
+    #[serde(default)]
+    pub note: Option<String>,
+    /// The signed page.
+    #[serde(default)]
+    pub photos: Vec<PhotoHash>,
+}
+
+/// The office puts a group of monitoring points under flood-season duty
+/// (汛期24小时值班), with its own check interval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct DutyStarted {
+    pub duty: DutyId,
+    /// The grid the points lie in.
+    pub grid: GridCode,
+    pub points: Vec<PointCode>,
+    /// Hours a point on duty may go without a check (24 by default).
+    pub interval_hours: u32,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// The office ends flood-season duty on a group of points.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct DutyEnded {
+    pub duty: DutyId,
+    pub grid: GridCode,
+    pub points: Vec<PointCode>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
 /// The record an event belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
@@ -220,6 +384,11 @@ pub enum EntityRef {
     Hazard(HazardId),
     Check(CheckId),
     Accident(AccidentId),
+    Task(TaskId),
+    Meeting(MeetingId),
+    Banquet(BanquetId),
+    Promise(PromiseId),
+    Duty(DutyId),
 }
 
 crate::keys::stable_keys!(
@@ -237,6 +406,13 @@ crate::keys::stable_keys!(
         HazardClosed = "hazard_closed", "销号", "Closed";
         CheckLogged = "check_logged", "巡查记录", "Check logged";
         AccidentReported = "accident_reported", "事故报告", "Accident reported";
+        TaskCreated = "task_created", "下达检查任务", "Task issued";
+        TaskCheckRecorded = "task_check_recorded", "任务检查记录", "Task check recorded";
+        MeetingRecorded = "meeting_recorded", "会议纪录", "Meeting recorded";
+        BanquetFiled = "banquet_filed", "农村家宴备案", "Rural banquet filed";
+        PromiseSigned = "promise_signed", "签订责任书/承诺书", "Promise signed";
+        DutyStarted = "duty_started", "开启汛期值班", "Flood-season duty started";
+        DutyEnded = "duty_ended", "解除汛期值班", "Flood-season duty ended";
     }
 );
 
@@ -255,6 +431,13 @@ impl EventBody {
             EventBody::HazardClosed(_) => EventKind::HazardClosed,
             EventBody::CheckLogged(_) => EventKind::CheckLogged,
             EventBody::AccidentReported(_) => EventKind::AccidentReported,
+            EventBody::TaskCreated(_) => EventKind::TaskCreated,
+            EventBody::TaskCheckRecorded(_) => EventKind::TaskCheckRecorded,
+            EventBody::MeetingRecorded(_) => EventKind::MeetingRecorded,
+            EventBody::BanquetFiled(_) => EventKind::BanquetFiled,
+            EventBody::PromiseSigned(_) => EventKind::PromiseSigned,
+            EventBody::DutyStarted(_) => EventKind::DutyStarted,
+            EventBody::DutyEnded(_) => EventKind::DutyEnded,
         }
     }
 
@@ -273,6 +456,13 @@ impl EventBody {
             EventBody::HazardClosed(e) => EntityRef::Hazard(e.hazard),
             EventBody::CheckLogged(e) => EntityRef::Check(e.check),
             EventBody::AccidentReported(e) => EntityRef::Accident(e.accident),
+            EventBody::TaskCreated(e) => EntityRef::Task(e.task),
+            EventBody::TaskCheckRecorded(e) => EntityRef::Task(e.task),
+            EventBody::MeetingRecorded(e) => EntityRef::Meeting(e.meeting),
+            EventBody::BanquetFiled(e) => EntityRef::Banquet(e.banquet),
+            EventBody::PromiseSigned(e) => EntityRef::Promise(e.promise),
+            EventBody::DutyStarted(e) => EntityRef::Duty(e.duty),
+            EventBody::DutyEnded(e) => EntityRef::Duty(e.duty),
         }
     }
 
@@ -290,8 +480,43 @@ impl EventBody {
             EventBody::HazardReported(e) => Some(&e.grid),
             EventBody::CheckLogged(e) => Some(&e.grid),
             EventBody::AccidentReported(e) => Some(&e.grid),
+            EventBody::TaskCreated(e) => Some(&e.grid),
+            EventBody::TaskCheckRecorded(e) => Some(&e.grid),
+            EventBody::MeetingRecorded(e) => Some(&e.grid),
+            EventBody::BanquetFiled(e) => Some(&e.grid),
+            EventBody::PromiseSigned(e) => Some(&e.grid),
+            EventBody::DutyStarted(e) => Some(&e.grid),
+            EventBody::DutyEnded(e) => Some(&e.grid),
             _ => None,
         }
+    }
+
+    /// Grids besides its own that an event concerns, so their devices pull
+    /// it: a task reaches the grids of its targets, a duty switch the grids
+    /// of its points (`point_grid` looks a point's grid up).
+    pub fn reaches(&self, point_grid: impl Fn(&PointCode) -> Option<GridCode>) -> Vec<GridCode> {
+        let mut out: Vec<GridCode> = Vec::new();
+        let mut add = |g: Option<GridCode>| {
+            if let Some(g) = g
+                && !out.contains(&g)
+            {
+                out.push(g);
+            }
+        };
+        match self {
+            EventBody::TaskCreated(t) => {
+                for target in &t.targets {
+                    match target {
+                        TaskTarget::Grid(g) => add(Some(g.clone())),
+                        TaskTarget::Point(p) => add(point_grid(p)),
+                    }
+                }
+            }
+            EventBody::DutyStarted(d) => d.points.iter().for_each(|p| add(point_grid(p))),
+            EventBody::DutyEnded(d) => d.points.iter().for_each(|p| add(point_grid(p))),
+            _ => {}
+        }
+        out
     }
 
     /// The photos this event cites.
@@ -301,6 +526,10 @@ impl EventBody {
             EventBody::RectificationSubmitted(e) => &e.photos,
             EventBody::CheckLogged(e) => &e.photos,
             EventBody::AccidentReported(e) => &e.photos,
+            EventBody::TaskCheckRecorded(e) => &e.photos,
+            EventBody::MeetingRecorded(e) => &e.photos,
+            EventBody::BanquetFiled(e) => &e.photos,
+            EventBody::PromiseSigned(e) => &e.photos,
             _ => &[],
         }
     }
@@ -312,6 +541,7 @@ impl EventBody {
             EventBody::RectificationSubmitted(e) => e.location.as_ref(),
             EventBody::CheckLogged(e) => e.location.as_ref(),
             EventBody::AccidentReported(e) => e.location.as_ref(),
+            EventBody::TaskCheckRecorded(e) => e.location.as_ref(),
             _ => None,
         }
     }

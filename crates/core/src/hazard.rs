@@ -286,7 +286,15 @@ impl HazardState {
             EventBody::HazardClosed(_) if s == Verified => Closed,
             EventBody::HazardClosed(_) if decided => return Err(Superseded::Decided),
             EventBody::HazardClosed(_) => return Err(Superseded::NotVerified),
-            EventBody::CheckLogged(_) | EventBody::AccidentReported(_) => {
+            EventBody::CheckLogged(_)
+            | EventBody::AccidentReported(_)
+            | EventBody::TaskCreated(_)
+            | EventBody::TaskCheckRecorded(_)
+            | EventBody::MeetingRecorded(_)
+            | EventBody::BanquetFiled(_)
+            | EventBody::PromiseSigned(_)
+            | EventBody::DutyStarted(_)
+            | EventBody::DutyEnded(_) => {
                 unreachable!("only hazard events reach a hazard's fold")
             }
         })
@@ -357,7 +365,14 @@ impl HazardState {
             EventBody::HazardClosed(c) => self.closed = Some(step(c.note.as_ref())),
             EventBody::HazardReported(_)
             | EventBody::CheckLogged(_)
-            | EventBody::AccidentReported(_) => {}
+            | EventBody::AccidentReported(_)
+            | EventBody::TaskCreated(_)
+            | EventBody::TaskCheckRecorded(_)
+            | EventBody::MeetingRecorded(_)
+            | EventBody::BanquetFiled(_)
+            | EventBody::PromiseSigned(_)
+            | EventBody::DutyStarted(_)
+            | EventBody::DutyEnded(_) => {}
         }
         self.status = next;
         Ok(())

@@ -92,6 +92,27 @@ uuid_id!(
     AccidentId, "accident id"
 );
 uuid_id!(
+    /// One inspection task (检查任务) issued by the town office.
+    TaskId, "task id"
+);
+uuid_id!(
+    /// One village safety meeting (会议纪录).
+    MeetingId, "meeting id"
+);
+uuid_id!(
+    /// One rural banquet filing (农村家宴备案).
+    BanquetId, "banquet id"
+);
+uuid_id!(
+    /// One signed responsibility letter or promise (责任书/承诺书).
+    PromiseId, "promise id"
+);
+uuid_id!(
+    /// One switch of a group of monitoring points into or out of
+    /// flood-season duty (汛期24小时值班).
+    DutyId, "duty id"
+);
+uuid_id!(
     /// One enrolled device (a phone, the console, a command line).
     DeviceId, "device id"
 );

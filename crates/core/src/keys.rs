@@ -185,6 +185,90 @@ stable_keys!(
     }
 );
 
+stable_keys!(
+    /// 检查任务的类型: the planned inspections of the township's year.
+    TaskKind, "task_kind" {
+        QuarterlyCheck = "quarterly_check", "季度大检查", "Quarterly big check";
+        SpecialCampaign = "special_campaign", "专项整治", "Special campaign";
+        HolidayCheck = "holiday_check", "节日检查", "Holiday check";
+        FloodSeasonCheck = "flood_season_check", "汛期检查", "Flood-season check";
+    }
+);
+
+stable_keys!(
+    /// Where an inspection task stands (see [`crate::task`]).
+    TaskStatus, "task_status" {
+        Open = "open", "进行中", "Open";
+        Done = "done", "已完成", "Done";
+        Overdue = "overdue", "已逾期", "Overdue";
+    }
+);
+
+stable_keys!(
+    /// A checklist item of an inspection task, in the seed's words.
+    ChecklistItem, "checklist_item" {
+        Qualification = "qualification", "施工资质", "Builder's qualification";
+        GantryCrane = "gantry_crane", "龙门吊检测", "Gantry crane inspection";
+        FallProtection = "fall_protection", "高空坠落防护", "Fall protection";
+        ProtectiveMeasures = "protective_measures", "防护措施", "Protective measures";
+        EmergencyExits = "emergency_exits", "安全出口与疏散通道", "Emergency exits and escape routes";
+        FireEquipment = "fire_equipment", "消防器材", "Fire-fighting equipment";
+        ElectricalWiring = "electrical_wiring", "用电线路", "Electrical wiring";
+        NoPassengers = "no_passengers", "农用车不载人", "No passengers on farm vehicles";
+        HazardousGoodsStorage = "hazardous_goods_storage", "危险品储存", "Storage of dangerous goods";
+        WarningSigns = "warning_signs", "警示牌", "Warning signs";
+        DutyRoster = "duty_roster", "24小时值班", "24-hour duty roster";
+        EvacuationCard = "evacuation_card", "避险明白卡", "Evacuation card";
+        SafetyTraining = "safety_training", "安全培训与持证上岗", "Safety training and certificates";
+        ResponsibilityLetter = "responsibility_letter", "安全生产责任书", "Safety responsibility letter";
+    }
+);
+
+stable_keys!(
+    /// The result of one checklist item on site.
+    ItemResult, "item_result" {
+        Pass = "pass", "合格", "Pass";
+        Fail = "fail", "不合格", "Fail";
+    }
+);
+
+stable_keys!(
+    /// Dishes a rural banquet must not serve (农村家宴禁用菜品).
+    BannedDish, "banned_dish" {
+        GreenBeans = "green_beans", "四季豆", "Green beans";
+        WildMushrooms = "wild_mushrooms", "野生菌", "Wild mushrooms";
+        MedicinalDishes = "medicinal_dishes", "药膳", "Medicinal dishes";
+    }
+);
+
+stable_keys!(
+    /// The kind of a signed responsibility letter or promise.
+    PromiseKind, "promise_kind" {
+        FarmVehicleNoPassengers = "farm_vehicle_no_passengers", "农用车不载人责任书", "Farm vehicle no-passenger promise";
+        BanquetFoodSafety = "banquet_food_safety", "农村家宴食品安全承诺书", "Rural banquet food-safety promise";
+        ConstructionSafety = "construction_safety", "安全施工目标责任书", "Construction safety responsibility letter";
+        WorkSafetyTarget = "work_safety_target", "安全生产目标责任书", "Work-safety target responsibility letter";
+    }
+);
+
+impl ChecklistItem {
+    /// The sector whose checks offer this item first.
+    pub fn sector(self) -> Sector {
+        use ChecklistItem::*;
+        match self {
+            Qualification | GantryCrane | FallProtection | ProtectiveMeasures => {
+                Sector::Construction
+            }
+            EmergencyExits | FireEquipment => Sector::Fire,
+            ElectricalWiring => Sector::Electrical,
+            NoPassengers => Sector::RoadTraffic,
+            HazardousGoodsStorage => Sector::HazardousChemicals,
+            WarningSigns | DutyRoster | EvacuationCard => Sector::GeologicalWater,
+            SafetyTraining | ResponsibilityLetter => Sector::Other,
+        }
+    }
+}
+
 impl GridLevel {
     /// Depth from the top: a child grid is always deeper than its parent.
     pub fn depth(self) -> u8 {
@@ -373,6 +457,12 @@ mod tests {
         check_table::<Verdict>();
         check_table::<Role>();
         check_table::<GridLevel>();
+        check_table::<TaskKind>();
+        check_table::<TaskStatus>();
+        check_table::<ChecklistItem>();
+        check_table::<ItemResult>();
+        check_table::<BannedDish>();
+        check_table::<PromiseKind>();
     }
 
     #[test]

@@ -7,7 +7,8 @@ use serde_json::{Map, Value, json};
 use crate::event::EventKind;
 use crate::hazard::Superseded;
 use crate::keys::{
-    GridLevel, HazardLevel, HazardStatus, Lang, PointKind, Role, Sector, StableKey, Verdict,
+    BannedDish, ChecklistItem, GridLevel, HazardLevel, HazardStatus, ItemResult, Lang, PointKind,
+    PromiseKind, Role, Sector, StableKey, TaskKind, TaskStatus, Verdict,
 };
 use crate::reading;
 
@@ -33,6 +34,12 @@ pub fn label_tables() -> Value {
             table::<GridLevel>(lang),
             table::<EventKind>(lang),
             table::<Superseded>(lang),
+            table::<TaskKind>(lang),
+            table::<TaskStatus>(lang),
+            table::<ChecklistItem>(lang),
+            table::<ItemResult>(lang),
+            table::<BannedDish>(lang),
+            table::<PromiseKind>(lang),
         ]
         .into_iter()
         .collect();
@@ -46,6 +53,11 @@ pub fn label_tables() -> Value {
             .map(|s| (s.key().to_owned(), json!(s.examples(lang))))
             .collect();
         m.insert("sector_examples".into(), Value::Object(examples));
+        let item_sectors: Map<String, Value> = ChecklistItem::ALL
+            .iter()
+            .map(|i| (i.key().to_owned(), json!(i.sector().key())))
+            .collect();
+        m.insert("checklist_item_sector".into(), Value::Object(item_sectors));
         out.insert(lang.tag().to_owned(), Value::Object(m));
     }
     Value::Object(out)

@@ -12,7 +12,8 @@
 //! - [`event`]: the events that every change is made of.
 //! - [`reading`]: the readings a monitoring-point check takes, per kind.
 //! - [`hazard`]: the fold of a hazard's events into its current state.
-//! - [`point`]: the state of a monitoring point from its checks.
+//! - [`point`]: the state of a monitoring point from its checks and duty.
+//! - [`task`]: the fold of an inspection task and the quarterly self-check rule.
 //! - [`access`]: who may read and write what.
 //! - [`validate`]: the checks an event must pass, with errors that name the field.
 //! - [`wire`]: the sync protocol's request and response types.
@@ -29,6 +30,7 @@ pub mod labels;
 pub mod location;
 pub mod point;
 pub mod reading;
+pub mod task;
 pub mod typescript;
 pub mod validate;
 pub mod wire;

@@ -9,7 +9,7 @@ use ts_rs::TS;
 
 use crate::event::{Event, EventBody};
 use crate::hazard::clock_order;
-use crate::ids::{CheckId, GridCode, PointCode, Username};
+use crate::ids::{CheckId, DutyId, GridCode, PointCode, Username};
 use crate::keys::{PointKind, Verdict};
 
 /// Days a monitoring point may go without a check, outside flood season.
@@ -23,6 +23,52 @@ pub fn check_interval(flood_season: bool, days: u32) -> Duration {
     } else {
         Duration::days(days.max(1) as i64)
     }
+}
+
+/// Hours a point under flood-season duty may go without a check, unless the
+/// office sets another interval for the group.
+pub const DEFAULT_DUTY_INTERVAL_HOURS: u32 = 24;
+
+/// The interval that applies to one point: the interval of the flood-season
+/// duty the office put it under (`duty_hours`), otherwise the town-wide rule
+/// of [`check_interval`].
+pub fn point_interval(duty_hours: Option<u32>, flood_season: bool, days: u32) -> Duration {
+    match duty_hours {
+        Some(h) => Duration::hours(h.max(1) as i64),
+        None => check_interval(flood_season, days),
+    }
+}
+
+/// A point's flood-season duty, as the latest duty switch naming it says.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct PointDuty {
+    pub duty: DutyId,
+    pub interval_hours: u32,
+    pub since: DateTime<Utc>,
+}
+
+/// Folds the duty switches (started or ended) into the point's duty: the
+/// latest switch in clock order that names the point decides.
+pub fn duty_of<'a>(
+    point: &PointCode,
+    events: impl IntoIterator<Item = &'a Event>,
+) -> Option<PointDuty> {
+    events
+        .into_iter()
+        .filter(|e| match &e.body {
+            EventBody::DutyStarted(d) => d.points.contains(point),
+            EventBody::DutyEnded(d) => d.points.contains(point),
+            _ => false,
+        })
+        .max_by(|a, b| clock_order(a, b))
+        .and_then(|e| match &e.body {
+            EventBody::DutyStarted(d) => Some(PointDuty {
+                duty: d.duty,
+                interval_hours: d.interval_hours,
+                since: e.hlc.time(),
+            }),
+            _ => None,
+        })
 }
 
 /// A monitoring point as the office imports it.
@@ -129,6 +175,50 @@ mod tests {
             Duration::days(1),
             "never a zero interval"
         );
+    }
+
+    #[test]
+    fn a_point_on_duty_takes_the_duty_interval_until_it_ends() {
+        use crate::event::{DutyEnded, DutyStarted};
+        let p: PointCode = "RS-1".parse().unwrap();
+        let mk = |wall_ms: u64, start: bool, points: Vec<PointCode>| Event {
+            id: EventId::new(),
+            hlc: Hlc {
+                wall_ms,
+                counter: 0,
+                node: DeviceId::new(),
+            },
+            author: "office".parse().unwrap(),
+            device: DeviceId::new(),
+            body: if start {
+                EventBody::DutyStarted(DutyStarted {
+                    duty: DutyId::new(),
+                    grid: "V1".parse().unwrap(),
+                    points,
+                    interval_hours: 12,
+                    note: None,
+                })
+            } else {
+                EventBody::DutyEnded(DutyEnded {
+                    duty: DutyId::new(),
+                    grid: "V1".parse().unwrap(),
+                    points,
+                    note: None,
+                })
+            },
+        };
+        let on = mk(1_000, true, vec![p.clone()]);
+        let off = mk(2_000, false, vec![p.clone()]);
+        let other = mk(3_000, true, vec!["LS-1".parse().unwrap()]);
+        let duty = duty_of(&p, [&on, &other]).unwrap();
+        assert_eq!(duty.interval_hours, 12);
+        assert_eq!(
+            point_interval(Some(duty.interval_hours), false, 7),
+            Duration::hours(12)
+        );
+        assert!(duty_of(&p, [&off, &on]).is_none(), "ended later");
+        assert_eq!(point_interval(None, false, 7), Duration::days(7));
+        assert_eq!(point_interval(None, true, 7), Duration::hours(24));
     }
 
     #[test]

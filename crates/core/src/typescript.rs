@@ -23,8 +23,9 @@ pub fn typescript() -> String {
     use crate::ids::*;
     use crate::keys::*;
     use crate::location::{Location, LocationSource};
-    use crate::point::{LastCheck, MonitoringPoint};
+    use crate::point::{LastCheck, MonitoringPoint, PointDuty};
     use crate::reading::ReadingValue;
+    use crate::task::{QuarterCoverage, TargetState, TaskState};
     use crate::validate::{FieldError, Reason, Warning};
     use crate::wire::*;
 
@@ -38,6 +39,11 @@ pub fn typescript() -> String {
         HazardId,
         CheckId,
         AccidentId,
+        TaskId,
+        MeetingId,
+        BanquetId,
+        PromiseId,
+        DutyId,
         DeviceId,
         GridCode,
         PointCode,
@@ -51,6 +57,12 @@ pub fn typescript() -> String {
         Verdict,
         Role,
         GridLevel,
+        TaskKind,
+        TaskStatus,
+        ChecklistItem,
+        ItemResult,
+        BannedDish,
+        PromiseKind,
         EventKind,
         Superseded,
         Hlc,
@@ -71,7 +83,20 @@ pub fn typescript() -> String {
         HazardClosed,
         CheckLogged,
         AccidentReported,
+        TaskTarget,
+        TaskCreated,
+        ItemOutcome,
+        TaskCheckRecorded,
+        MeetingRecorded,
+        BanquetFiled,
+        PromiseSigned,
+        DutyStarted,
+        DutyEnded,
         EntityRef,
+        TaskState,
+        TargetState,
+        QuarterCoverage,
+        PointDuty,
         HazardState,
         Confirmation,
         Step,

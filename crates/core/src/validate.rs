@@ -4,14 +4,14 @@
 //! A poor GPS accuracy is a warning, not an error: the record is kept and
 //! flagged, because a hazard with a vague position is still a hazard.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use ts_rs::TS;
 
-use crate::event::{Event, EventBody};
+use crate::event::{Event, EventBody, TaskTarget};
 use crate::ids::{GridCode, PointCode};
-use crate::keys::{HazardLevel, PointKind, StableKey};
+use crate::keys::{HazardLevel, PointKind, StableKey, TaskKind};
 use crate::location::Location;
 use crate::reading::{self, ReadingType, ReadingValue, Readings};
 
@@ -58,6 +58,9 @@ pub enum Reason {
     NotForKind { kind: PointKind },
     WrongType { expected: String },
     OutOfScope,
+    RequiredForCampaign,
+    NotWithin { grid: String },
+    Empty,
 }
 
 impl std::fmt::Display for Reason {
@@ -86,6 +89,11 @@ impl std::fmt::Display for Reason {
             Reason::NotForKind { kind } => write!(f, "is not a reading of a {} point", kind.key()),
             Reason::WrongType { expected } => write!(f, "must be {expected}"),
             Reason::OutOfScope => write!(f, "is outside the grids this account may record in"),
+            Reason::RequiredForCampaign => {
+                write!(f, "is required for a special campaign (专项整治)")
+            }
+            Reason::NotWithin { grid } => write!(f, "lies outside grid {grid}"),
+            Reason::Empty => write!(f, "needs at least one entry"),
         }
     }
 }
@@ -114,7 +122,12 @@ pub trait Registry {
     fn grid_exists(&self, grid: &GridCode) -> bool;
     /// The kind and grid of a monitoring point.
     fn point(&self, point: &PointCode) -> Option<(PointKind, GridCode)>;
+    /// Whether `grid` is `ancestor` or lies below it.
+    fn grid_within(&self, grid: &GridCode, ancestor: &GridCode) -> bool;
 }
+
+/// Most targets of one task, points of one duty switch, names of one list.
+pub const MAX_LIST: usize = 500;
 
 struct Check<'a> {
     limits: &'a Limits,
@@ -200,9 +213,61 @@ impl Check<'_> {
         }
     }
 
+    fn list<T: PartialEq>(&mut self, field: &str, items: &[T], required: bool) {
+        if required && items.is_empty() {
+            self.fail(field, Reason::Empty);
+        }
+        if items.len() > MAX_LIST {
+            self.fail(field, Reason::TooMany { max: MAX_LIST });
+        }
+        for (i, p) in items.iter().enumerate() {
+            if items[..i].contains(p) {
+                self.fail(format!("{field}[{i}]"), Reason::Repeated);
+            }
+        }
+    }
+
+    fn names(&mut self, field: &str, names: &[String]) {
+        self.list(field, names, false);
+        for (i, n) in names.iter().enumerate() {
+            self.text(&format!("{field}[{i}]"), n, self.limits.max_name_chars);
+        }
+    }
+
+    /// Points that must exist and lie within `grid`.
+    fn points_within(
+        &mut self,
+        reg: &dyn Registry,
+        field: &str,
+        points: &[PointCode],
+        grid: &GridCode,
+    ) {
+        self.list(field, points, true);
+        for (i, p) in points.iter().enumerate() {
+            match reg.point(p) {
+                None => self.fail(format!("{field}[{i}]"), Reason::UnknownPoint),
+                Some((_, g)) if !reg.grid_within(&g, grid) => self.fail(
+                    format!("{field}[{i}]"),
+                    Reason::NotWithin {
+                        grid: grid.to_string(),
+                    },
+                ),
+                Some(_) => {}
+            }
+        }
+    }
+
     fn grid(&mut self, reg: &dyn Registry, grid: &GridCode) {
         if !reg.grid_exists(grid) {
             self.fail("grid", Reason::UnknownGrid);
+        }
+    }
+
+    /// A day that has happened (a meeting held, a letter signed); the
+    /// planned day of a banquet may lie ahead.
+    fn day(&mut self, field: &str, day: NaiveDate, now: DateTime<Utc>) {
+        if day > (now + chrono::Duration::days(1)).date_naive() {
+            self.fail(field, Reason::InFuture);
         }
     }
 
@@ -348,6 +413,126 @@ pub fn validate(
             c.location("location", a.location.as_ref(), now);
             c.photos(&a.photos);
         }
+        EventBody::TaskCreated(t) => {
+            c.grid(reg, &t.grid);
+            c.text("title", &t.title, name_max);
+            if t.kind == TaskKind::SpecialCampaign && t.sector.is_none() {
+                c.fail("sector", Reason::RequiredForCampaign);
+            }
+            c.list("targets", &t.targets, true);
+            for (i, target) in t.targets.iter().enumerate() {
+                let field = format!("targets[{i}]");
+                let target_grid = match target {
+                    TaskTarget::Grid(g) if reg.grid_exists(g) => Some(g.clone()),
+                    TaskTarget::Grid(_) => {
+                        c.fail(field.clone(), Reason::UnknownGrid);
+                        None
+                    }
+                    TaskTarget::Point(p) => match reg.point(p) {
+                        Some((_, g)) => Some(g),
+                        None => {
+                            c.fail(field.clone(), Reason::UnknownPoint);
+                            None
+                        }
+                    },
+                };
+                if let Some(g) = target_grid
+                    && reg.grid_exists(&t.grid)
+                    && !reg.grid_within(&g, &t.grid)
+                {
+                    c.fail(
+                        field,
+                        Reason::NotWithin {
+                            grid: t.grid.to_string(),
+                        },
+                    );
+                }
+            }
+            c.list("items", &t.items, false);
+            c.opt_text("note", t.note.as_ref(), limits.max_text_chars);
+        }
+        EventBody::TaskCheckRecorded(k) => {
+            match &k.target {
+                TaskTarget::Grid(g) => {
+                    if !reg.grid_exists(g) {
+                        c.fail("target", Reason::UnknownGrid);
+                    } else if g != &k.grid {
+                        c.fail(
+                            "grid",
+                            Reason::WrongType {
+                                expected: format!("the target's grid {g}"),
+                            },
+                        );
+                    }
+                }
+                TaskTarget::Point(p) => match reg.point(p) {
+                    None => c.fail("target", Reason::UnknownPoint),
+                    Some((_, g)) if g != k.grid => c.fail(
+                        "grid",
+                        Reason::WrongType {
+                            expected: format!("the point's grid {g}"),
+                        },
+                    ),
+                    Some(_) => {}
+                },
+            }
+            let items: Vec<_> = k.results.iter().map(|o| o.item).collect();
+            c.list("results", &items, false);
+            c.list("hazards", &k.hazards, false);
+            c.opt_text("note", k.note.as_ref(), limits.max_text_chars);
+            c.location("location", k.location.as_ref(), now);
+            c.photos(&k.photos);
+        }
+        EventBody::MeetingRecorded(m) => {
+            c.grid(reg, &m.grid);
+            c.text("topic", &m.topic, name_max);
+            c.names("attendees", &m.attendees);
+            c.opt_text("minutes", m.minutes.as_ref(), limits.max_text_chars);
+            c.day("held_on", m.held_on, now);
+            c.photos(&m.photos);
+        }
+        EventBody::BanquetFiled(b) => {
+            c.grid(reg, &b.grid);
+            c.text("host", &b.host, name_max);
+            c.opt_text("cook", b.cook.as_ref(), name_max);
+            if b.tables == 0 || b.tables > 1000 {
+                c.fail(
+                    "tables",
+                    Reason::OutOfRange {
+                        min: 1.0,
+                        max: 1000.0,
+                    },
+                );
+            }
+            c.list("banned_dishes_absent", &b.banned_dishes_absent, false);
+            c.photos(&b.photos);
+        }
+        EventBody::PromiseSigned(p) => {
+            c.grid(reg, &p.grid);
+            c.text("party", &p.party, name_max);
+            c.day("signed_on", p.signed_on, now);
+            c.opt_text("note", p.note.as_ref(), limits.max_text_chars);
+            c.photos(&p.photos);
+        }
+        EventBody::DutyStarted(d) => {
+            c.grid(reg, &d.grid);
+            c.points_within(reg, "points", &d.points, &d.grid);
+            if d.interval_hours == 0 || d.interval_hours > 24 * 31 {
+                c.fail(
+                    "interval_hours",
+                    Reason::OutOfRange {
+                        min: 1.0,
+                        max: (24 * 31) as f64,
+                    },
+                );
+            }
+            c.opt_text("note", d.note.as_ref(), limits.max_text_chars);
+        }
+        EventBody::DutyEnded(d) => {
+            c.grid(reg, &d.grid);
+            c.points_within(reg, "points", &d.points, &d.grid);
+            c.opt_text("note", d.note.as_ref(), limits.max_text_chars);
+        }
     }
     if c.errors.is_empty() {
         Ok(c.warnings)
@@ -362,7 +547,7 @@ mod tests {
     use crate::event::*;
     use crate::hlc::Hlc;
     use crate::ids::*;
-    use crate::keys::{Sector, Verdict};
+    use crate::keys::{BannedDish, ChecklistItem, Sector, Verdict};
     use crate::location::LocationSource;
 
     struct Reg;
@@ -372,6 +557,9 @@ mod tests {
         }
         fn point(&self, p: &PointCode) -> Option<(PointKind, GridCode)> {
             (p.as_str() == "LS-1").then(|| (PointKind::Landslide, "V1".parse().unwrap()))
+        }
+        fn grid_within(&self, g: &GridCode, a: &GridCode) -> bool {
+            g == a || a.as_str() == "V1" && g.as_str().starts_with("V1")
         }
     }
 
@@ -576,5 +764,98 @@ mod tests {
             photos: vec![PhotoHash::of(b"a"), PhotoHash::of(b"a")],
         });
         assert_eq!(fields(run(body)), ["occurred_at", "photos[1]"]);
+    }
+
+    #[test]
+    fn tasks_name_known_targets_within_their_grid() {
+        let task = |kind, sector, targets: Vec<TaskTarget>| {
+            EventBody::TaskCreated(TaskCreated {
+                task: TaskId::new(),
+                kind,
+                sector,
+                title: "汛期检查".into(),
+                grid: "V1".parse().unwrap(),
+                targets,
+                due: "2026-07-31".parse().unwrap(),
+                items: vec![ChecklistItem::WarningSigns, ChecklistItem::WarningSigns],
+                note: None,
+            })
+        };
+        let g = |c: &str| TaskTarget::Grid(c.parse().unwrap());
+        let p = |c: &str| TaskTarget::Point(c.parse().unwrap());
+        assert_eq!(
+            fields(run(task(
+                TaskKind::SpecialCampaign,
+                None,
+                vec![g("V1a"), p("LS-1"), p("RS-9"), g("V2"), g("T9"), g("V1a")]
+            ))),
+            [
+                "sector",
+                "targets[5]",
+                "targets[2]",
+                "targets[3]",
+                "targets[4]",
+                "items[1]"
+            ]
+        );
+        let err = run(task(TaskKind::SpecialCampaign, None, vec![g("V2")])).unwrap_err();
+        assert!(
+            err[0].to_string().contains("special campaign"),
+            "{}",
+            err[0]
+        );
+        assert!(err[1].to_string().contains("outside grid V1"), "{}", err[1]);
+        assert_eq!(
+            fields(run(task(TaskKind::HolidayCheck, None, vec![]))),
+            ["targets", "items[1]"]
+        );
+    }
+
+    #[test]
+    fn township_records_name_their_fields() {
+        let meeting = EventBody::MeetingRecorded(MeetingRecorded {
+            meeting: MeetingId::new(),
+            grid: "V1".parse().unwrap(),
+            held_on: "2026-07-02".parse().unwrap(),
+            topic: " ".into(),
+            attendees: vec!["张三".into(), "张三".into()],
+            minutes: None,
+            photos: vec![],
+        });
+        assert_eq!(fields(run(meeting)), ["topic", "attendees[1]", "held_on"]);
+        let banquet = EventBody::BanquetFiled(BanquetFiled {
+            banquet: BanquetId::new(),
+            grid: "V1".parse().unwrap(),
+            host: "李四".into(),
+            held_on: "2026-08-01".parse().unwrap(),
+            tables: 0,
+            cook: None,
+            samples_kept: true,
+            banned_dishes_absent: vec![BannedDish::GreenBeans],
+            photos: vec![],
+        });
+        assert_eq!(fields(run(banquet)), ["tables"]);
+        let duty = EventBody::DutyStarted(DutyStarted {
+            duty: DutyId::new(),
+            grid: "V2".parse().unwrap(),
+            points: vec!["LS-1".parse().unwrap(), "RS-9".parse().unwrap()],
+            interval_hours: 0,
+            note: None,
+        });
+        assert_eq!(
+            fields(run(duty)),
+            ["points[0]", "points[1]", "interval_hours"]
+        );
+        let check = EventBody::TaskCheckRecorded(TaskCheckRecorded {
+            task: TaskId::new(),
+            target: TaskTarget::Point("LS-1".parse().unwrap()),
+            grid: "V2".parse().unwrap(),
+            results: vec![],
+            hazards: vec![],
+            note: None,
+            location: None,
+            photos: vec![],
+        });
+        assert_eq!(fields(run(check)), ["grid"]);
     }
 }

@@ -15,7 +15,7 @@ use anyhow::{Context, Result, anyhow};
 use clap::{Args, Parser, Subcommand};
 use gridsafe_core::keys::StableKey;
 use gridsafe_core::location::{Location, LocationSource};
-use gridsafe_core::{HazardId, HazardLevel, Sector, Verdict};
+use gridsafe_core::{BannedDish, HazardId, HazardLevel, PromiseKind, Sector, TaskId, Verdict};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
@@ -23,18 +23,22 @@ use crate::api::ClientOptions;
 use crate::enroll::{self, Credentials};
 use crate::outbox;
 use crate::photo::{PhotoLimits, PhotoStore};
-use crate::record::{self, CheckDraft, HazardDraft, RectificationDraft};
+use crate::record::{
+    self, AccidentDraft, BanquetDraft, CheckDraft, HazardDraft, MeetingDraft, PromiseDraft,
+    RectificationDraft, TaskCheckDraft,
+};
 use crate::reference;
 use crate::state::{self, Listing};
 use crate::store::{self, Store, keys};
 use crate::sync::{self, Progress, SyncOptions, SyncReport};
+use crate::township;
 
 #[derive(Debug, Parser)]
 #[command(
     name = "gridsafe-field",
     version,
     args_override_self = true,
-    about = "Record hazards, rectifications and monitoring-point checks offline, and sync them with the town's gridsafe server."
+    about = "Record hazards, rectifications, monitoring-point checks, task checks, meetings, banquets, promises and accidents offline, and sync them with the town's gridsafe server."
 )]
 pub struct Cli {
     /// Where the device database and photos live.
@@ -65,6 +69,21 @@ pub enum Command {
     /// Checks of monitoring points (巡查记录).
     #[command(subcommand)]
     Check(CheckCommand),
+    /// Inspection tasks (检查任务) from the town office, and their checks.
+    #[command(subcommand)]
+    Task(TaskCommand),
+    /// Village safety meetings (会议纪录).
+    #[command(subcommand)]
+    Meeting(MeetingCommand),
+    /// Rural banquet filings (农村家宴备案).
+    #[command(subcommand)]
+    Banquet(BanquetCommand),
+    /// Signed responsibility letters and promises (责任书/承诺书).
+    #[command(subcommand)]
+    Promise(PromiseCommand),
+    /// Accidents (事故), sent ahead of everything else waiting.
+    #[command(subcommand)]
+    Accident(AccidentCommand),
     /// Send queued records and photos, then receive what is new.
     Sync {
         /// Print the counts as JSON.
@@ -137,6 +156,162 @@ pub enum CheckCommand {
         #[command(flatten)]
         at: Position,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TaskCommand {
+    /// The tasks of this device's grids (pulled at the last sync).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// One task with its targets and checklist.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record a task's check at one of its targets. With --hazard, a failed
+    /// item is also reported as a hazard, linked to the check.
+    Check {
+        id: String,
+        /// The target's grid or point code.
+        #[arg(long)]
+        target: String,
+        /// KEY=pass or KEY=fail, e.g. gantry_crane=fail.
+        #[arg(long = "item")]
+        items: Vec<String>,
+        /// Report a hazard with this description from the failed items.
+        #[arg(long)]
+        hazard: Option<String>,
+        /// The hazard's sector (default: the task's, or the first failed item's).
+        #[arg(long, requires = "hazard")]
+        sector: Option<String>,
+        #[arg(long, requires = "hazard", default_value = "general", value_parser = ["general", "major"])]
+        level: String,
+        #[arg(long)]
+        note: Option<String>,
+        #[arg(long = "photo")]
+        photos: Vec<PathBuf>,
+        #[command(flatten)]
+        at: Position,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MeetingCommand {
+    /// Record a village safety meeting.
+    Add {
+        #[arg(long)]
+        grid: String,
+        /// The day it was held (YYYY-MM-DD).
+        #[arg(long)]
+        date: chrono::NaiveDate,
+        #[arg(long)]
+        topic: String,
+        #[arg(long = "attendee")]
+        attendees: Vec<String>,
+        #[arg(long)]
+        minutes: Option<String>,
+        /// The minutes, photographed.
+        #[arg(long = "photo")]
+        photos: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BanquetCommand {
+    /// File a rural banquet.
+    Add {
+        #[arg(long)]
+        grid: String,
+        /// 事主.
+        #[arg(long)]
+        host: String,
+        /// The day of the banquet (YYYY-MM-DD).
+        #[arg(long)]
+        date: chrono::NaiveDate,
+        #[arg(long)]
+        tables: u32,
+        #[arg(long)]
+        cook: Option<String>,
+        /// Food samples are kept for inspection (留样).
+        #[arg(long)]
+        samples_kept: bool,
+        /// A banned dish checked and absent from the menu: green_beans,
+        /// wild_mushrooms, medicinal_dishes.
+        #[arg(long = "banned-absent")]
+        banned_absent: Vec<String>,
+        /// The signed promise and other papers.
+        #[arg(long = "photo")]
+        photos: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PromiseCommand {
+    /// Record a signed responsibility letter or promise.
+    Add {
+        #[arg(long)]
+        grid: String,
+        /// farm_vehicle_no_passengers, banquet_food_safety,
+        /// construction_safety or work_safety_target.
+        #[arg(long)]
+        kind: String,
+        /// Who signed it.
+        #[arg(long)]
+        party: String,
+        /// The day it was signed (default: today).
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        note: Option<String>,
+        /// The signed page.
+        #[arg(long = "photo")]
+        photos: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccidentCommand {
+    /// Report an accident.
+    Add {
+        #[arg(long)]
+        grid: String,
+        #[arg(long)]
+        sector: String,
+        /// When it happened: 2026-07-01T08:30:00+08:00, or "2026-07-01 08:30" in Beijing time.
+        #[arg(long)]
+        time: String,
+        #[arg(long)]
+        deaths: u32,
+        #[arg(long)]
+        injuries: u32,
+        #[arg(long)]
+        description: String,
+        /// Where it happened (default: the grid's name).
+        #[arg(long)]
+        place: Option<String>,
+        #[arg(long = "photo")]
+        photos: Vec<PathBuf>,
+        #[command(flatten)]
+        at: Position,
+    },
+}
+
+/// A time as typed: RFC 3339, or a Beijing-time `YYYY-MM-DD HH:MM[:SS]`.
+pub fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::Utc>> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s.trim()) {
+        return Ok(t.with_timezone(&chrono::Utc));
+    }
+    let t = s.trim().replace('T', " ");
+    let naive = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(&t, f).ok())
+        .ok_or_else(|| {
+            anyhow!("{s:?} is not a time; write 2026-07-01 08:30 (Beijing time) or 2026-07-01T08:30:00+08:00")
+        })?;
+    Ok(naive.and_utc() - chrono::Duration::hours(8))
 }
 
 /// A position typed in (WGS-84); the first photo's EXIF position stands in
@@ -386,6 +561,127 @@ fn execute(
             writeln!(out, "{}", r.id)?;
             Ok(0)
         }
+        Command::Task(cmd) => task_command(cmd, &cli.home, out, &limits),
+        Command::Meeting(MeetingCommand::Add {
+            grid,
+            date,
+            topic,
+            attendees,
+            minutes,
+            photos,
+        }) => {
+            let mut store = open(&cli.home)?;
+            let r = record::meeting(
+                &mut store,
+                MeetingDraft {
+                    grid: grid.parse().context("--grid")?,
+                    held_on: date,
+                    topic,
+                    attendees,
+                    minutes,
+                    photos: files(photos),
+                },
+                &limits,
+            )
+            .context("the meeting was not saved")?;
+            writeln!(out, "{}", r.id)?;
+            Ok(0)
+        }
+        Command::Banquet(BanquetCommand::Add {
+            grid,
+            host,
+            date,
+            tables,
+            cook,
+            samples_kept,
+            banned_absent,
+            photos,
+        }) => {
+            let mut store = open(&cli.home)?;
+            let banned = banned_absent
+                .iter()
+                .map(|k| BannedDish::from_key(k).context("--banned-absent"))
+                .collect::<Result<Vec<_>>>()?;
+            let r = record::banquet(
+                &mut store,
+                BanquetDraft {
+                    grid: grid.parse().context("--grid")?,
+                    host,
+                    held_on: date,
+                    tables,
+                    cook,
+                    samples_kept,
+                    banned_dishes_absent: banned,
+                    photos: files(photos),
+                },
+                &limits,
+            )
+            .context("the banquet was not saved")?;
+            writeln!(out, "{}", r.id)?;
+            Ok(0)
+        }
+        Command::Promise(PromiseCommand::Add {
+            grid,
+            kind,
+            party,
+            date,
+            note,
+            photos,
+        }) => {
+            let mut store = open(&cli.home)?;
+            let r = record::promise(
+                &mut store,
+                PromiseDraft {
+                    grid: grid.parse().context("--grid")?,
+                    kind: PromiseKind::from_key(&kind).context("--kind")?,
+                    party,
+                    signed_on: date.unwrap_or_else(|| township::local_today(chrono::Utc::now())),
+                    note,
+                    photos: files(photos),
+                },
+                &limits,
+            )
+            .context("the promise was not saved")?;
+            writeln!(out, "{}", r.id)?;
+            Ok(0)
+        }
+        Command::Accident(AccidentCommand::Add {
+            grid,
+            sector,
+            time,
+            deaths,
+            injuries,
+            description,
+            place,
+            photos,
+            at,
+        }) => {
+            let mut store = open(&cli.home)?;
+            let grid: gridsafe_core::GridCode = grid.parse().context("--grid")?;
+            let place = match place {
+                Some(p) => p,
+                None => reference::grid_name(store.conn(), &grid)?
+                    .unwrap_or_else(|| grid.to_string()),
+            };
+            let r = record::accident(
+                &mut store,
+                AccidentDraft {
+                    grid,
+                    sector: Sector::from_key(&sector).context("--sector")?,
+                    occurred_at: parse_time(&time).context("--time")?,
+                    place,
+                    deaths,
+                    injuries,
+                    description,
+                    location: at.location(),
+                    photos: files(photos),
+                },
+                &limits,
+            )
+            .context("the accident was not saved")?;
+            writeln!(out, "{}", r.id)?;
+            Ok(0)
+        }
         Command::Sync { json, tuning } => {
             let mut store = open(&cli.home)?;
             let bar = interactive.then(Bar::new);
@@ -444,6 +740,157 @@ fn execute(
             } else {
                 print_listing(out, &listing)?;
             }
+            Ok(0)
+        }
+    }
+}
+
+fn task_command(
+    cmd: TaskCommand,
+    home: &std::path::Path,
+    out: &mut dyn Write,
+    limits: &PhotoLimits,
+) -> Result<u8> {
+    let today = township::local_today(chrono::Utc::now());
+    match cmd {
+        TaskCommand::List { json } => {
+            let store = open(home)?;
+            let tasks = township::tasks(store.conn(), today)?;
+            if json {
+                writeln!(out, "{}", serde_json::to_string(&tasks)?)?;
+            } else if tasks.is_empty() {
+                writeln!(out, "no tasks; sync to receive the tasks of your grids")?;
+            } else {
+                for t in &tasks {
+                    writeln!(
+                        out,
+                        "{}  {}  {}  due {}  {}/{} covered  {}",
+                        t.task.task,
+                        t.status.label(gridsafe_core::Lang::ZhCn),
+                        t.task.kind.label(gridsafe_core::Lang::ZhCn),
+                        t.task.due,
+                        t.targets_covered,
+                        t.targets_total,
+                        t.task.title
+                    )?;
+                }
+            }
+            Ok(0)
+        }
+        TaskCommand::Show { id, json } => {
+            let store = open(home)?;
+            let id: TaskId = id.parse().context("task id")?;
+            let t = township::task(store.conn(), id, today)?
+                .ok_or(crate::error::DeviceError::UnknownTask(id))?;
+            if json {
+                writeln!(out, "{}", serde_json::to_string(&t)?)?;
+            } else {
+                writeln!(
+                    out,
+                    "{} ({}), due {}: {}",
+                    t.task.title,
+                    t.task.kind.label(gridsafe_core::Lang::ZhCn),
+                    t.task.due,
+                    t.status.label(gridsafe_core::Lang::ZhCn)
+                )?;
+                let items: Vec<&str> = t.task.items.iter().map(|i| i.key()).collect();
+                writeln!(out, "items: {}", items.join(" "))?;
+                for target in &t.task.targets {
+                    writeln!(
+                        out,
+                        "  {} {}",
+                        target.target.code(),
+                        if target.covered_at.is_some() { "covered" } else { "to check" }
+                    )?;
+                }
+            }
+            Ok(0)
+        }
+        TaskCommand::Check {
+            id,
+            target,
+            items,
+            hazard,
+            sector,
+            level,
+            note,
+            photos,
+            at,
+        } => {
+            let mut store = open(home)?;
+            let task: TaskId = id.parse().context("task id")?;
+            let view = township::task(store.conn(), task, today)?
+                .ok_or(crate::error::DeviceError::UnknownTask(task))?;
+            let mut hazards = Vec::new();
+            if let Some(description) = hazard {
+                let outcomes = items
+                    .iter()
+                    .map(|t| record::parse_item(t))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let sector = match sector {
+                    Some(s) => Sector::from_key(&s).context("--sector")?,
+                    None => view.task.sector.unwrap_or_else(|| {
+                        outcomes
+                            .iter()
+                            .find(|o| o.result == gridsafe_core::ItemResult::Fail)
+                            .map_or(Sector::Other, |o| o.item.sector())
+                    }),
+                };
+                let grid = match township::target(&view.task, &target) {
+                    Some(gridsafe_core::event::TaskTarget::Grid(g)) => g,
+                    Some(gridsafe_core::event::TaskTarget::Point(p)) => {
+                        reference::point(store.conn(), &p)?
+                            .ok_or(crate::error::DeviceError::UnknownPoint(p))?
+                            .1
+                    }
+                    None => {
+                        return Err(crate::error::DeviceError::NotATarget {
+                            task,
+                            code: target,
+                            targets: view
+                                .task
+                                .targets
+                                .iter()
+                                .map(|t| t.target.code().to_owned())
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                        }
+                        .into());
+                    }
+                };
+                let h = record::hazard(
+                    &mut store,
+                    HazardDraft {
+                        grid,
+                        sector,
+                        level: HazardLevel::from_key(&level).context("--level")?,
+                        description,
+                        place: None,
+                        location: at.location(),
+                        photos: files(photos.clone()),
+                    },
+                    limits,
+                )
+                .context("the hazard was not saved")?;
+                writeln!(out, "{}", h.id)?;
+                hazards.push(h.id.parse().context("hazard id")?);
+            }
+            let r = record::task_check(
+                &mut store,
+                TaskCheckDraft {
+                    task,
+                    target,
+                    results: items,
+                    hazards,
+                    note,
+                    location: at.location(),
+                    photos: files(photos),
+                },
+                limits,
+            )
+            .context("the task's check was not saved")?;
+            warn(&r.warnings);
+            writeln!(out, "{}", r.id)?;
             Ok(0)
         }
     }

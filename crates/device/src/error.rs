@@ -29,6 +29,14 @@ pub enum DeviceError {
     UnknownHazard(HazardId),
     #[error("monitoring point {0} is not in this device's copy of your points; sync to refresh it")]
     UnknownPoint(PointCode),
+    #[error("task {0} is not on this device; sync to fetch the tasks of your grids")]
+    UnknownTask(gridsafe_core::TaskId),
+    #[error("{code} is not a target of task {task}; its targets are: {targets}")]
+    NotATarget {
+        task: gridsafe_core::TaskId,
+        code: String,
+        targets: String,
+    },
     #[error("{0}")]
     Reading(String),
     #[error("photo {path}: {source}")]

@@ -27,6 +27,7 @@ pub mod store;
 pub mod sync;
 #[cfg(test)]
 pub(crate) mod testing;
+pub mod township;
 
 pub use error::DeviceError;
 pub use store::Store;

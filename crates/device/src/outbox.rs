@@ -83,6 +83,11 @@ pub fn entity_key(e: EntityRef) -> (&'static str, String) {
         EntityRef::Hazard(h) => ("hazard", h.to_string()),
         EntityRef::Check(c) => ("check", c.to_string()),
         EntityRef::Accident(a) => ("accident", a.to_string()),
+        EntityRef::Task(t) => ("task", t.to_string()),
+        EntityRef::Meeting(m) => ("meeting", m.to_string()),
+        EntityRef::Banquet(b) => ("banquet", b.to_string()),
+        EntityRef::Promise(p) => ("promise", p.to_string()),
+        EntityRef::Duty(d) => ("duty", d.to_string()),
     }
 }
 

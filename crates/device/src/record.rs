@@ -11,14 +11,18 @@
 
 use std::path::PathBuf;
 
-use chrono::Utc;
-use gridsafe_core::event::{CheckLogged, HazardReported, RectificationSubmitted};
+use chrono::{DateTime, NaiveDate, Utc};
+use gridsafe_core::event::{
+    AccidentReported, BanquetFiled, CheckLogged, HazardReported, ItemOutcome, MeetingRecorded,
+    PromiseSigned, RectificationSubmitted, TaskCheckRecorded, TaskTarget,
+};
 use gridsafe_core::location::Location;
 use gridsafe_core::reading::{Readings, parse_reading};
 use gridsafe_core::validate::{Limits, Warning, validate};
 use gridsafe_core::{
-    CheckId, Event, EventBody, EventId, GridCode, HazardId, HazardLevel, PhotoHash, PointCode,
-    Sector, Verdict,
+    AccidentId, BannedDish, BanquetId, CheckId, ChecklistItem, Event, EventBody, EventId, GridCode,
+    HazardId, HazardLevel, ItemResult, MeetingId, PhotoHash, PointCode, PromiseId, PromiseKind,
+    Sector, TaskId, Verdict,
 };
 use rusqlite::params;
 
@@ -70,6 +74,69 @@ pub struct CheckDraft {
     pub point: PointCode,
     pub verdict: Verdict,
     pub readings: Vec<String>,
+    pub note: Option<String>,
+    pub location: Option<Location>,
+    pub photos: Vec<PhotoInput>,
+}
+
+/// A village safety meeting (会议纪录).
+#[derive(Debug, Clone)]
+pub struct MeetingDraft {
+    pub grid: GridCode,
+    pub held_on: NaiveDate,
+    pub topic: String,
+    pub attendees: Vec<String>,
+    pub minutes: Option<String>,
+    pub photos: Vec<PhotoInput>,
+}
+
+/// A rural banquet filing (农村家宴备案).
+#[derive(Debug, Clone)]
+pub struct BanquetDraft {
+    pub grid: GridCode,
+    pub host: String,
+    pub held_on: NaiveDate,
+    pub tables: u32,
+    pub cook: Option<String>,
+    pub samples_kept: bool,
+    pub banned_dishes_absent: Vec<BannedDish>,
+    pub photos: Vec<PhotoInput>,
+}
+
+/// A signed responsibility letter or promise (责任书/承诺书).
+#[derive(Debug, Clone)]
+pub struct PromiseDraft {
+    pub grid: GridCode,
+    pub kind: PromiseKind,
+    pub party: String,
+    pub signed_on: NaiveDate,
+    pub note: Option<String>,
+    pub photos: Vec<PhotoInput>,
+}
+
+/// An accident (事故), urgent like a danger check.
+#[derive(Debug, Clone)]
+pub struct AccidentDraft {
+    pub grid: GridCode,
+    pub sector: Sector,
+    pub occurred_at: DateTime<Utc>,
+    pub place: String,
+    pub deaths: u32,
+    pub injuries: u32,
+    pub description: String,
+    pub location: Option<Location>,
+    pub photos: Vec<PhotoInput>,
+}
+
+/// A task's check on site: the target's code, each item's result as typed
+/// (`KEY=pass|fail`), and the hazards raised from failed items (already
+/// recorded with [`hazard`]).
+#[derive(Debug, Clone)]
+pub struct TaskCheckDraft {
+    pub task: TaskId,
+    pub target: String,
+    pub results: Vec<String>,
+    pub hazards: Vec<HazardId>,
     pub note: Option<String>,
     pub location: Option<Location>,
     pub photos: Vec<PhotoInput>,
@@ -152,6 +219,154 @@ pub fn check(
         photos: hashes(&photos),
     });
     save(store, id.to_string(), body, &photos)
+}
+
+pub fn meeting(
+    store: &mut Store,
+    d: MeetingDraft,
+    limits: &PhotoLimits,
+) -> Result<Recorded, DeviceError> {
+    let photos = process_all(store, &d.photos, limits)?;
+    let id = MeetingId::new();
+    let body = EventBody::MeetingRecorded(MeetingRecorded {
+        meeting: id,
+        grid: d.grid,
+        held_on: d.held_on,
+        topic: d.topic,
+        attendees: d.attendees,
+        minutes: d.minutes,
+        photos: hashes(&photos),
+    });
+    save(store, id.to_string(), body, &photos)
+}
+
+pub fn banquet(
+    store: &mut Store,
+    d: BanquetDraft,
+    limits: &PhotoLimits,
+) -> Result<Recorded, DeviceError> {
+    let photos = process_all(store, &d.photos, limits)?;
+    let id = BanquetId::new();
+    let body = EventBody::BanquetFiled(BanquetFiled {
+        banquet: id,
+        grid: d.grid,
+        host: d.host,
+        held_on: d.held_on,
+        tables: d.tables,
+        cook: d.cook,
+        samples_kept: d.samples_kept,
+        banned_dishes_absent: d.banned_dishes_absent,
+        photos: hashes(&photos),
+    });
+    save(store, id.to_string(), body, &photos)
+}
+
+pub fn promise(
+    store: &mut Store,
+    d: PromiseDraft,
+    limits: &PhotoLimits,
+) -> Result<Recorded, DeviceError> {
+    let photos = process_all(store, &d.photos, limits)?;
+    let id = PromiseId::new();
+    let body = EventBody::PromiseSigned(PromiseSigned {
+        promise: id,
+        grid: d.grid,
+        kind: d.kind,
+        party: d.party,
+        signed_on: d.signed_on,
+        note: d.note,
+        photos: hashes(&photos),
+    });
+    save(store, id.to_string(), body, &photos)
+}
+
+pub fn accident(
+    store: &mut Store,
+    d: AccidentDraft,
+    limits: &PhotoLimits,
+) -> Result<Recorded, DeviceError> {
+    let photos = process_all(store, &d.photos, limits)?;
+    let location = d.location.or_else(|| exif_location(&photos));
+    let id = AccidentId::new();
+    let body = EventBody::AccidentReported(AccidentReported {
+        accident: id,
+        grid: d.grid,
+        sector: d.sector,
+        occurred_at: d.occurred_at,
+        place: d.place,
+        deaths: d.deaths,
+        injuries: d.injuries,
+        description: d.description,
+        location,
+        photos: hashes(&photos),
+    });
+    save(store, id.to_string(), body, &photos)
+}
+
+/// Parses `KEY=pass|fail` (or 合格/不合格) into a checklist item's result.
+pub fn parse_item(text: &str) -> Result<ItemOutcome, DeviceError> {
+    let (k, v) = text
+        .split_once('=')
+        .ok_or_else(|| DeviceError::Reading(format!("{text:?} is not KEY=pass or KEY=fail")))?;
+    let item: ChecklistItem = k
+        .parse()
+        .map_err(|e: gridsafe_core::UnknownKey| DeviceError::Reading(e.to_string()))?;
+    let result = match v.trim() {
+        "合格" => ItemResult::Pass,
+        "不合格" => ItemResult::Fail,
+        other => other
+            .parse()
+            .map_err(|e: gridsafe_core::UnknownKey| DeviceError::Reading(e.to_string()))?,
+    };
+    Ok(ItemOutcome { item, result })
+}
+
+pub fn task_check(
+    store: &mut Store,
+    d: TaskCheckDraft,
+    limits: &PhotoLimits,
+) -> Result<Recorded, DeviceError> {
+    let today = crate::township::local_today(Utc::now());
+    let view = crate::township::task(store.conn(), d.task, today)?
+        .ok_or(DeviceError::UnknownTask(d.task))?;
+    let target =
+        crate::township::target(&view.task, &d.target).ok_or_else(|| DeviceError::NotATarget {
+            task: d.task,
+            code: d.target.clone(),
+            targets: view
+                .task
+                .targets
+                .iter()
+                .map(|t| t.target.code().to_owned())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })?;
+    let grid = match &target {
+        TaskTarget::Grid(g) => g.clone(),
+        TaskTarget::Point(p) => {
+            reference::point(store.conn(), p)?
+                .ok_or_else(|| DeviceError::UnknownPoint(p.clone()))?
+                .1
+        }
+    };
+    let results = d
+        .results
+        .iter()
+        .map(|t| parse_item(t))
+        .collect::<Result<Vec<_>, _>>()?;
+    let photos = process_all(store, &d.photos, limits)?;
+    let location = d.location.or_else(|| exif_location(&photos));
+    let body = EventBody::TaskCheckRecorded(TaskCheckRecorded {
+        task: d.task,
+        target,
+        grid,
+        results,
+        hazards: d.hazards,
+        note: d.note,
+        location,
+        photos: hashes(&photos),
+    });
+    save(store, d.task.to_string(), body, &photos)
 }
 
 fn process_all(

@@ -127,6 +127,17 @@ pub fn point(
     .transpose()
 }
 
+/// A grid's name, from the local copy.
+pub fn grid_name(conn: &Connection, code: &GridCode) -> Result<Option<String>, DeviceError> {
+    Ok(conn
+        .query_row(
+            "SELECT name FROM grids WHERE code = ?1",
+            [code.as_str()],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
 pub fn count(conn: &Connection) -> Result<(u64, u64), DeviceError> {
     let g: i64 = conn.query_row("SELECT COUNT(*) FROM grids", [], |r| r.get(0))?;
     let p: i64 = conn.query_row("SELECT COUNT(*) FROM points", [], |r| r.get(0))?;
@@ -160,5 +171,21 @@ impl Registry for LocalRegistry<'_> {
 
     fn point(&self, code: &PointCode) -> Option<(PointKind, GridCode)> {
         point(self.0, code).ok().flatten()
+    }
+
+    fn grid_within(&self, grid: &GridCode, ancestor: &GridCode) -> bool {
+        self.0
+            .query_row(
+                "WITH RECURSIVE up(code, parent) AS (
+                     SELECT code, parent FROM grids WHERE code = ?1
+                     UNION SELECT g.code, g.parent FROM grids g JOIN up ON g.code = up.parent)
+                 SELECT 1 FROM up WHERE code = ?2",
+                [grid.as_str(), ancestor.as_str()],
+                |_| Ok(()),
+            )
+            .optional()
+            .ok()
+            .flatten()
+            .is_some()
     }
 }

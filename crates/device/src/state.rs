@@ -19,7 +19,7 @@ use crate::outbox::{self, Rejection, SyncState, entity_key};
 use crate::photo::DamagedPhoto;
 
 /// The events of one record that count: pulled ones and own ones not rejected.
-fn live_events(conn: &Connection, entity: EntityRef) -> Result<Vec<Event>, DeviceError> {
+pub(crate) fn live_events(conn: &Connection, entity: EntityRef) -> Result<Vec<Event>, DeviceError> {
     let (kind, id) = entity_key(entity);
     let mut st = conn.prepare(
         "SELECT e.body FROM events e LEFT JOIN outbox o ON o.event_id = e.event_id
@@ -88,7 +88,14 @@ pub fn refresh(conn: &Connection, entity: EntityRef) -> Result<(), DeviceError> 
                 }
             }
         }
-        EntityRef::Accident(_) => {}
+        // Accidents, township records, tasks and duty are read from their
+        // events when shown (see `crate::township`); nothing is cached.
+        EntityRef::Accident(_)
+        | EntityRef::Task(_)
+        | EntityRef::Meeting(_)
+        | EntityRef::Banquet(_)
+        | EntityRef::Promise(_)
+        | EntityRef::Duty(_) => {}
     }
     Ok(())
 }
@@ -156,7 +163,7 @@ impl RecordSync {
     }
 }
 
-fn summarize(events: &[EventSync]) -> RecordSync {
+pub(crate) fn summarize(events: &[EventSync]) -> RecordSync {
     let any = |s| events.iter().any(|e| e.sync == s);
     if events.is_empty() {
         RecordSync::FromServer
@@ -208,7 +215,10 @@ pub struct Listing {
     pub checks: Vec<CheckItem>,
 }
 
-fn event_syncs(conn: &Connection, entity: EntityRef) -> Result<Vec<EventSync>, DeviceError> {
+pub(crate) fn event_syncs(
+    conn: &Connection,
+    entity: EntityRef,
+) -> Result<Vec<EventSync>, DeviceError> {
     Ok(outbox::for_entity(conn, entity)?
         .into_iter()
         .map(|e| EventSync {

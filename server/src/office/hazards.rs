@@ -182,7 +182,7 @@ pub struct HazardDetail {
     pub photos: Vec<PhotoRef>,
 }
 
-fn photo_ref(sha: &PhotoHash, stage: &'static str) -> PhotoRef {
+pub fn photo_ref(sha: &PhotoHash, stage: &'static str) -> PhotoRef {
     PhotoRef {
         sha256: sha.clone(),
         stage,

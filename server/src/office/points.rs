@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{Query, State};
 use gridsafe_core::GridCode;
-use gridsafe_core::point::{LastCheck, check_due, danger_open};
+use gridsafe_core::point::{LastCheck, PointDuty, check_due, danger_open, point_interval};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Caller;
@@ -32,11 +32,17 @@ pub struct PointItem {
     pub last_check: Option<LastCheck>,
     /// The latest check said danger and no calmer check followed.
     pub danger_open: bool,
-    /// No check within the interval (7 days, or 24 hours in flood-season
-    /// duty: `--check-interval-days`, `--flood-season`), or never checked.
+    /// No check within the interval (the point's flood-season duty interval;
+    /// otherwise 7 days, or 24 hours town-wide: `--check-interval-days`,
+    /// `--flood-season`), or never checked.
     pub check_overdue: bool,
     /// When the next check is due (none: never checked, due now).
     pub check_due_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The flood-season duty the office put the point under, with its own interval.
+    #[schema(value_type = Object)]
+    pub duty: Option<PointDuty>,
+    /// The interval that applies to the point now, in hours.
+    pub check_interval_hours: i64,
 }
 
 /// Monitoring points in the caller's grids.
@@ -52,12 +58,24 @@ pub async fn list(
     let points = st
         .blocking(move |s| s.point_statuses(grids.as_deref()))
         .await?;
-    let interval = st.settings.check_interval();
+    let settings = st.settings.clone();
     let now = chrono::Utc::now();
     Ok(Json(
         points
             .into_iter()
-            .map(|p| PointItem {
+            .map(|p| {
+                (
+                    point_interval(
+                        p.duty.as_ref().map(|d| d.interval_hours),
+                        settings.flood_season,
+                        settings.check_interval_days,
+                    ),
+                    p,
+                )
+            })
+            .map(|(interval, p)| PointItem {
+                check_interval_hours: interval.num_hours(),
+                duty: p.duty,
                 danger_open: danger_open(p.last.as_ref()),
                 check_overdue: check_due(p.last.as_ref(), interval, now),
                 check_due_at: p.last.as_ref().map(|l| l.at + interval),

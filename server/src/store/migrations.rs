@@ -169,6 +169,127 @@ CREATE TABLE inbox_acks (
 ) WITHOUT ROWID;
 CREATE INDEX hazards_deadline ON hazards (deadline);
 "#,
+    // 3: township records. Inspection tasks and the targets they cover,
+    // meetings, banquets, promises and accidents (backfilled from the events
+    // already stored), every point check's time for missed-check counts, the
+    // flood-season duty of each point, and the extra grids an event reaches
+    // (a task's targets, a duty's points) so their devices pull it.
+    //
+    // `tasks.status` is 'open' or 'done'; a task is overdue when it is open
+    // and its due_date is before today (Beijing time).
+    r#"
+CREATE TABLE tasks (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    grid_code TEXT NOT NULL,
+    sector TEXT,
+    title TEXT NOT NULL,
+    due_date TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_day TEXT NOT NULL,
+    done_at TEXT,
+    last_cursor INTEGER NOT NULL,
+    state TEXT NOT NULL
+);
+CREATE INDEX tasks_grid ON tasks (grid_code, due_date);
+CREATE INDEX tasks_status_due ON tasks (status, due_date);
+
+CREATE TABLE task_targets (
+    task_id TEXT NOT NULL,
+    target_code TEXT NOT NULL,
+    target_kind TEXT NOT NULL,
+    grid_code TEXT NOT NULL,
+    covered_at TEXT,
+    covered_by TEXT,
+    checks INTEGER NOT NULL,
+    failed_items INTEGER NOT NULL,
+    PRIMARY KEY (task_id, target_kind, target_code)
+) WITHOUT ROWID;
+CREATE INDEX task_targets_grid ON task_targets (grid_code);
+
+CREATE TABLE meetings (
+    id TEXT PRIMARY KEY,
+    grid_code TEXT NOT NULL,
+    held_on TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    attendees INTEGER NOT NULL,
+    author TEXT NOT NULL,
+    cursor INTEGER NOT NULL
+);
+CREATE INDEX meetings_grid_day ON meetings (grid_code, held_on);
+
+CREATE TABLE banquets (
+    id TEXT PRIMARY KEY,
+    grid_code TEXT NOT NULL,
+    held_on TEXT NOT NULL,
+    host TEXT NOT NULL,
+    tables_count INTEGER NOT NULL,
+    samples_kept INTEGER NOT NULL,
+    author TEXT NOT NULL,
+    cursor INTEGER NOT NULL
+);
+CREATE INDEX banquets_grid_day ON banquets (grid_code, held_on);
+
+CREATE TABLE promises (
+    id TEXT PRIMARY KEY,
+    grid_code TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    party TEXT NOT NULL,
+    signed_on TEXT NOT NULL,
+    author TEXT NOT NULL,
+    cursor INTEGER NOT NULL
+);
+CREATE INDEX promises_grid_day ON promises (grid_code, signed_on);
+
+CREATE TABLE accidents (
+    id TEXT PRIMARY KEY,
+    grid_code TEXT NOT NULL,
+    sector TEXT NOT NULL,
+    occurred_at TEXT NOT NULL,
+    occurred_day TEXT NOT NULL,
+    deaths INTEGER NOT NULL,
+    injuries INTEGER NOT NULL,
+    place TEXT NOT NULL,
+    author TEXT NOT NULL,
+    cursor INTEGER NOT NULL
+);
+CREATE INDEX accidents_grid_day ON accidents (grid_code, occurred_day);
+INSERT OR IGNORE INTO accidents
+SELECT entity, grid, json_extract(body, '$.body.data.sector'),
+       json_extract(body, '$.body.data.occurred_at'),
+       date(json_extract(body, '$.body.data.occurred_at'), '+8 hours'),
+       json_extract(body, '$.body.data.deaths'), json_extract(body, '$.body.data.injuries'),
+       json_extract(body, '$.body.data.place'), author, cursor
+FROM events WHERE kind = 'accident_reported';
+
+CREATE TABLE point_checks (
+    point TEXT NOT NULL,
+    grid_code TEXT NOT NULL,
+    at_ms INTEGER NOT NULL,
+    cursor INTEGER NOT NULL,
+    PRIMARY KEY (point, at_ms, cursor)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO point_checks
+SELECT json_extract(body, '$.body.data.point'), grid, json_extract(body, '$.hlc.wall_ms'), cursor
+FROM events WHERE kind = 'check_logged';
+
+CREATE TABLE point_duty (
+    point TEXT PRIMARY KEY,
+    grid_code TEXT NOT NULL,
+    hlc TEXT NOT NULL,
+    duty_id TEXT NOT NULL,
+    on_duty INTEGER NOT NULL,
+    interval_hours INTEGER,
+    since TEXT NOT NULL
+);
+
+CREATE TABLE event_reach (
+    grid TEXT NOT NULL,
+    cursor INTEGER NOT NULL,
+    PRIMARY KEY (grid, cursor)
+) WITHOUT ROWID;
+"#,
 ];
 
 /// Brings the database up to the latest schema.
@@ -198,11 +319,11 @@ mod tests {
         migrate(&mut conn).unwrap();
         let tables: i64 = conn
             .query_row(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('events', 'pushes', 'hazards', 'hazard_counts')",
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('events', 'pushes', 'hazards', 'hazard_counts', 'tasks', 'task_targets', 'meetings', 'accidents')",
                 [],
                 |r| r.get(0),
             )
             .unwrap();
-        assert_eq!(tables, 4);
+        assert_eq!(tables, 8);
     }
 }

@@ -17,12 +17,13 @@ pub mod sqlite;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use gridsafe_core::hazard::{HazardState, Superseded};
-use gridsafe_core::point::{LastCheck, MonitoringPoint};
+use gridsafe_core::point::{LastCheck, MonitoringPoint, PointDuty};
+use gridsafe_core::task::TaskState;
 use gridsafe_core::validate::{FieldError, Warning};
 use gridsafe_core::wire::{PullPage, PulledEvent, PushResponse, PushVerdict};
 use gridsafe_core::{
     DeviceId, Event, EventId, GridCode, GridNode, HazardId, HazardLevel, HazardStatus, PhotoHash,
-    Role, Sector, Username, Verdict,
+    PointCode, Role, Sector, TaskId, Username, Verdict,
 };
 use serde::Serialize;
 
@@ -197,6 +198,52 @@ pub struct PeriodCounts {
     pub overdue: Vec<(GridCode, u64)>,
     pub checks: Vec<(GridCode, Verdict, u64)>,
     pub danger_open: Vec<(GridCode, u64)>,
+    /// Meetings held, banquets held, promises signed in the period.
+    pub meetings: Vec<(GridCode, u64)>,
+    pub banquets: Vec<(GridCode, u64)>,
+    pub promises: Vec<(GridCode, u64)>,
+    /// Accidents that happened in the period: (grid, count, deaths, injuries).
+    pub accidents: Vec<(GridCode, u64, u64, u64)>,
+    /// Tasks due in the period by the grid they were issued in:
+    /// (grid, total, done, overdue today).
+    pub tasks: Vec<(GridCode, u64, u64, u64)>,
+    /// Targets of quarterly-check tasks covered in the period, by the target's grid.
+    pub quarterly_checks: Vec<(GridCode, u64)>,
+    /// The time of every point check in the period.
+    pub point_checks: Vec<(PointCode, DateTime<Utc>)>,
+}
+
+/// The township records kept one row each (besides their events).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordKind {
+    Meeting,
+    Banquet,
+    Promise,
+    Accident,
+}
+
+impl RecordKind {
+    pub const ALL: [RecordKind; 4] = [
+        RecordKind::Meeting,
+        RecordKind::Banquet,
+        RecordKind::Promise,
+        RecordKind::Accident,
+    ];
+
+    /// The path segment: `meetings`, `banquets`, `promises`, `accidents`.
+    pub fn plural(self) -> &'static str {
+        match self {
+            RecordKind::Meeting => "meetings",
+            RecordKind::Banquet => "banquets",
+            RecordKind::Promise => "promises",
+            RecordKind::Accident => "accidents",
+        }
+    }
+
+    pub fn from_plural(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.plural() == s)
+    }
 }
 
 /// A point and its latest check.
@@ -204,6 +251,8 @@ pub struct PeriodCounts {
 pub struct PointStatus {
     pub point: MonitoringPoint,
     pub last: Option<LastCheck>,
+    /// The flood-season duty the office put the point under, if any.
+    pub duty: Option<PointDuty>,
 }
 
 /// The storage of everything but photo bytes.
@@ -289,6 +338,23 @@ pub trait Store: Send + Sync + 'static {
         to: NaiveDate,
         today: NaiveDate,
     ) -> StoreResult<PeriodCounts>;
+
+    // Township records.
+    /// Tasks issued in these grids or with a target in them (`None`: all),
+    /// nearest due date first.
+    fn tasks(&self, grids: Option<&[GridCode]>) -> StoreResult<Vec<TaskState>>;
+    fn task(&self, id: TaskId) -> StoreResult<Option<(TaskState, Vec<TrailEvent>)>>;
+    /// Meetings, banquets, promises or accidents in these grids whose day
+    /// (held, signed, happened) lies in `from..=to`, newest first.
+    fn records(
+        &self,
+        kind: RecordKind,
+        grids: Option<&[GridCode]>,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        limit: u64,
+    ) -> StoreResult<Vec<TrailEvent>>;
+    fn record(&self, kind: RecordKind, id: &str) -> StoreResult<Option<TrailEvent>>;
 
     // Photos.
     fn blob_stored(&self, sha: &PhotoHash, size: u64, mime: &str) -> StoreResult<()>;

@@ -13,20 +13,24 @@ use std::sync::Mutex;
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 use gridsafe_core::event::EntityRef;
+use gridsafe_core::event::TaskTarget;
 use gridsafe_core::hazard::{self, HazardState, Superseded};
+use gridsafe_core::point::PointDuty;
 use gridsafe_core::point::{LastCheck, MonitoringPoint};
-use gridsafe_core::validate::Warning;
+use gridsafe_core::task::{self, TaskState};
+use gridsafe_core::validate::{FieldError, Reason, Warning};
 use gridsafe_core::wire::{PullPage, PulledEvent, PushResponse, PushResult, PushVerdict};
 use gridsafe_core::{
-    DeviceId, Event, EventBody, GridCode, GridNode, HazardId, Hlc, PhotoHash, StableKey, Username,
+    DeviceId, Event, EventBody, GridCode, GridNode, HazardId, Hlc, PhotoHash, StableKey, TaskId,
+    Username,
 };
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 use super::{
     AppendOutcome, DeviceRecord, HazardQuery, HazardSort, Incoming, Judge, PeriodCounts,
-    PointStatus, PushOutcome, Rejection, Store, StoreError, StoreResult, TokenRecord, TrailEvent,
-    UserRecord, full_disk, migrations,
+    PointStatus, PushOutcome, RecordKind, Rejection, Store, StoreError, StoreResult, TokenRecord,
+    TrailEvent, UserRecord, full_disk, migrations,
 };
 use crate::calendar::local_day;
 
@@ -64,6 +68,18 @@ fn json_col<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
 
 fn time_col(s: Option<String>) -> rusqlite::Result<Option<DateTime<Utc>>> {
     s.map(parse_col::<DateTime<Utc>>).transpose()
+}
+
+/// The instants (ms) a run of Beijing-time days starts and ends at.
+fn day_bounds_ms(from: &str, to: &str) -> (i64, i64) {
+    let start = |d: &str| {
+        d.parse::<NaiveDate>()
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t.and_utc().timestamp_millis() - 8 * 3_600_000)
+            .unwrap_or(0)
+    };
+    (start(from), start(to) + 24 * 3_600_000)
 }
 
 fn now_text() -> String {
@@ -181,6 +197,9 @@ fn apply_event(
         Ok(w) => w,
         Err(r) => return Ok(Err(r)),
     };
+    if let Some(r) = task_rule(tx, &ev.body)? {
+        return Ok(Err(r));
+    }
     let Some(grid) = record_grid else {
         return Ok(Err(Rejection::new(
             "unknown_record",
@@ -191,6 +210,11 @@ fn apply_event(
         EntityRef::Hazard(h) => h.to_string(),
         EntityRef::Check(c) => c.to_string(),
         EntityRef::Accident(a) => a.to_string(),
+        EntityRef::Task(t) => t.to_string(),
+        EntityRef::Meeting(m) => m.to_string(),
+        EntityRef::Banquet(b) => b.to_string(),
+        EntityRef::Promise(p) => p.to_string(),
+        EntityRef::Duty(d) => d.to_string(),
     };
     let body = serde_json::to_string(ev).map_err(|e| StoreError::Backend(e.into()))?;
     tx.execute(
@@ -218,9 +242,36 @@ fn apply_event(
         )
         .map_err(backend)?;
     }
+    for reached in ev.body.reaches(|p| {
+        tx.query_row(
+            "SELECT grid FROM points WHERE code = ?1",
+            [p.as_str()],
+            |r| r.get::<_, String>(0),
+        )
+        .ok()
+        .and_then(|g| g.parse().ok())
+    }) {
+        if reached != grid {
+            tx.execute(
+                "INSERT OR IGNORE INTO event_reach (grid, cursor) VALUES (?1, ?2)",
+                params![reached.as_str(), cursor],
+            )
+            .map_err(backend)?;
+        }
+    }
+    project_record(tx, ev, &grid, cursor)?;
     let superseded = match (&ev.body, entity) {
         (_, EntityRef::Hazard(h)) => refold_hazard(tx, h, ev, cursor)?,
+        (_, EntityRef::Task(t)) => {
+            refold_task(tx, t, cursor)?;
+            None
+        }
         (EventBody::CheckLogged(c), _) => {
+            tx.execute(
+                "INSERT OR IGNORE INTO point_checks (point, grid_code, at_ms, cursor) VALUES (?1, ?2, ?3, ?4)",
+                params![c.point.as_str(), grid.as_str(), ev.hlc.wall_ms as i64, cursor],
+            )
+            .map_err(backend)?;
             let day = local_day(ev.hlc.time()).to_string();
             tx.execute(
                 "INSERT INTO check_counts (grid, day, verdict, n) VALUES (?1, ?2, ?3, 1)
@@ -252,6 +303,221 @@ fn apply_event(
         _ => None,
     };
     Ok(Ok((cursor, superseded, warnings)))
+}
+
+/// A task's check must name a task the server holds and one of its
+/// targets; a task is issued once.
+fn task_rule(tx: &Transaction, body: &EventBody) -> StoreResult<Option<Rejection>> {
+    let (task, target) = match body {
+        EventBody::TaskCheckRecorded(c) => (c.task, Some(&c.target)),
+        EventBody::TaskCreated(t) => (t.task, None),
+        _ => return Ok(None),
+    };
+    let state: Option<String> = tx
+        .query_row(
+            "SELECT state FROM tasks WHERE id = ?1",
+            [task.to_string()],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(backend)?;
+    Ok(match (state, target) {
+        (Some(_), None) => Some(Rejection::new(
+            "duplicate_record",
+            format!("task {task} was already issued"),
+        )),
+        (None, None) => None,
+        (None, Some(_)) => Some(Rejection::new(
+            "unknown_record",
+            format!("task {task} is not on the server"),
+        )),
+        (Some(state), Some(target)) => {
+            let state: TaskState = json_col(&state).map_err(backend)?;
+            (!state.has_target(target)).then(|| Rejection {
+                code: "validation".into(),
+                message: format!("target {} is not one of the task's targets", target.code()),
+                fields: vec![FieldError {
+                    field: "target".into(),
+                    reason: Reason::NotWithin {
+                        grid: format!("task {task}"),
+                    },
+                }],
+            })
+        }
+    })
+}
+
+/// Keeps the one-row-per-record tables of the township records, and each
+/// point's flood-season duty (the latest switch in clock order decides).
+fn project_record(tx: &Transaction, ev: &Event, grid: &GridCode, cursor: u64) -> StoreResult<()> {
+    let author = ev.author.as_str();
+    match &ev.body {
+        EventBody::MeetingRecorded(m) => tx.execute(
+            "INSERT OR IGNORE INTO meetings (id, grid_code, held_on, topic, attendees, author, cursor)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                m.meeting.to_string(),
+                grid.as_str(),
+                m.held_on.to_string(),
+                m.topic,
+                m.attendees.len() as i64,
+                author,
+                cursor
+            ],
+        ),
+        EventBody::BanquetFiled(b) => tx.execute(
+            "INSERT OR IGNORE INTO banquets (id, grid_code, held_on, host, tables_count, samples_kept, author, cursor)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                b.banquet.to_string(),
+                grid.as_str(),
+                b.held_on.to_string(),
+                b.host,
+                b.tables,
+                b.samples_kept,
+                author,
+                cursor
+            ],
+        ),
+        EventBody::PromiseSigned(p) => tx.execute(
+            "INSERT OR IGNORE INTO promises (id, grid_code, kind, party, signed_on, author, cursor)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                p.promise.to_string(),
+                grid.as_str(),
+                p.kind.key(),
+                p.party,
+                p.signed_on.to_string(),
+                author,
+                cursor
+            ],
+        ),
+        EventBody::AccidentReported(a) => tx.execute(
+            "INSERT OR IGNORE INTO accidents (id, grid_code, sector, occurred_at, occurred_day, deaths,
+               injuries, place, author, cursor)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                a.accident.to_string(),
+                grid.as_str(),
+                a.sector.key(),
+                a.occurred_at.to_rfc3339(),
+                local_day(a.occurred_at).to_string(),
+                a.deaths,
+                a.injuries,
+                a.place,
+                author,
+                cursor
+            ],
+        ),
+        EventBody::DutyStarted(_) | EventBody::DutyEnded(_) => {
+            let (duty, points, hours) = match &ev.body {
+                EventBody::DutyStarted(d) => (d.duty, &d.points, Some(d.interval_hours)),
+                EventBody::DutyEnded(d) => (d.duty, &d.points, None),
+                _ => unreachable!(),
+            };
+            for p in points {
+                let point_grid: String = tx
+                    .query_row("SELECT grid FROM points WHERE code = ?1", [p.as_str()], |r| {
+                        r.get(0)
+                    })
+                    .optional()
+                    .map_err(backend)?
+                    .unwrap_or_else(|| grid.to_string());
+                tx.execute(
+                    "INSERT INTO point_duty (point, grid_code, hlc, duty_id, on_duty, interval_hours, since)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                     ON CONFLICT (point) DO UPDATE SET grid_code = excluded.grid_code, hlc = excluded.hlc,
+                       duty_id = excluded.duty_id, on_duty = excluded.on_duty,
+                       interval_hours = excluded.interval_hours, since = excluded.since
+                     WHERE excluded.hlc > point_duty.hlc",
+                    params![
+                        p.as_str(),
+                        point_grid,
+                        ev.hlc.sort_key(),
+                        duty.to_string(),
+                        hours.is_some(),
+                        hours,
+                        ev.hlc.time().to_rfc3339()
+                    ],
+                )
+                .map_err(backend)?;
+            }
+            Ok(0)
+        }
+        _ => Ok(0),
+    }
+    .map_err(backend)?;
+    Ok(())
+}
+
+/// Re-folds a task from its stored events and rewrites its row and targets.
+fn refold_task(tx: &Transaction, t: TaskId, cursor: u64) -> StoreResult<()> {
+    let id = t.to_string();
+    let events: Vec<Event> = {
+        let mut stmt = tx
+            .prepare_cached("SELECT body FROM events WHERE entity = ?1")
+            .map_err(backend)?;
+        let rows = stmt
+            .query_map([&id], |r| json_col::<Event>(&r.get::<_, String>(0)?))
+            .map_err(backend)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(backend)?
+    };
+    let state = task::fold(&events).map_err(|e| StoreError::Backend(e.into()))?;
+    tx.execute(
+        "INSERT OR REPLACE INTO tasks (id, kind, grid_code, sector, title, due_date, status, created_at,
+           created_day, done_at, last_cursor, state)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![
+            id,
+            state.kind.key(),
+            state.grid.as_str(),
+            state.sector.map(|s| s.key()),
+            state.title,
+            state.due.to_string(),
+            if state.done_at.is_some() { "done" } else { "open" },
+            state.issued_at.to_rfc3339(),
+            local_day(state.issued_at).to_string(),
+            state.done_at.map(|d| d.to_rfc3339()),
+            cursor,
+            serde_json::to_string(&state).map_err(|e| StoreError::Backend(e.into()))?
+        ],
+    )
+    .map_err(backend)?;
+    tx.execute("DELETE FROM task_targets WHERE task_id = ?1", [&id])
+        .map_err(backend)?;
+    for t in &state.targets {
+        let (kind, target_grid): (&str, String) = match &t.target {
+            TaskTarget::Grid(g) => ("grid", g.to_string()),
+            TaskTarget::Point(p) => (
+                "point",
+                tx.query_row(
+                    "SELECT grid FROM points WHERE code = ?1",
+                    [p.as_str()],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(backend)?
+                .unwrap_or_else(|| state.grid.to_string()),
+            ),
+        };
+        tx.execute(
+            "INSERT INTO task_targets (task_id, target_code, target_kind, grid_code, covered_at,
+               covered_by, checks, failed_items)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                id,
+                t.target.code(),
+                kind,
+                target_grid,
+                t.covered_at.map(|d| d.to_rfc3339()),
+                t.covered_by.as_ref().map(|u| u.as_str()),
+                t.checks,
+                t.failed.len() as i64
+            ],
+        )
+        .map_err(backend)?;
+    }
+    Ok(())
 }
 
 /// Re-folds a hazard from all its stored events (the new one may carry an
@@ -788,7 +1054,9 @@ impl Store for SqliteStore {
             let tx = c.unchecked_transaction()?;
             let mut stmt = tx.prepare_cached(
                 "SELECT cursor, body FROM events WHERE cursor > ?1
-                 AND (?2 IS NULL OR grid IN (SELECT value FROM json_each(?2)))
+                 AND (?2 IS NULL OR grid IN (SELECT value FROM json_each(?2))
+                      OR cursor IN (SELECT r.cursor FROM event_reach r
+                                    WHERE r.grid IN (SELECT value FROM json_each(?2)) AND r.cursor > ?1))
                  ORDER BY cursor LIMIT ?3",
             )?;
             let mut events = stmt
@@ -983,8 +1251,10 @@ impl Store for SqliteStore {
         self.read(|c| {
             let mut stmt = c.prepare_cached(
                 "SELECT p.code, p.name, p.kind, p.grid, p.lat, p.lon, p.monitor,
-                        s.check_id, s.verdict, s.at, s.by_user
+                        s.check_id, s.verdict, s.at, s.by_user,
+                        d.duty_id, d.interval_hours, d.since
                  FROM points p LEFT JOIN point_state s ON s.point = p.code
+                 LEFT JOIN point_duty d ON d.point = p.code AND d.on_duty = 1
                  WHERE ?1 IS NULL OR p.grid IN (SELECT value FROM json_each(?1))
                  ORDER BY p.grid, p.code",
             )?;
@@ -998,6 +1268,14 @@ impl Store for SqliteStore {
                         by: parse_col(r.get(10)?)?,
                     }),
                 };
+                let duty = match r.get::<_, Option<String>>(11)? {
+                    None => None,
+                    Some(duty) => Some(PointDuty {
+                        duty: parse_col(duty)?,
+                        interval_hours: r.get(12)?,
+                        since: parse_col(r.get(13)?)?,
+                    }),
+                };
                 Ok(PointStatus {
                     point: MonitoringPoint {
                         code: parse_col(r.get(0)?)?,
@@ -1009,6 +1287,7 @@ impl Store for SqliteStore {
                         monitor: r.get(6)?,
                     },
                     last,
+                    duty,
                 })
             })?
             .collect()
@@ -1071,6 +1350,70 @@ impl Store for SqliteStore {
                         Ok((parse_col(r.get(0)?)?, r.get::<_, i64>(1)? as u64))
                     })?
                     .collect::<rusqlite::Result<_>>()?;
+                let per_grid = |sql: &str| -> rusqlite::Result<Vec<(GridCode, u64)>> {
+                    let mut stmt = tx.prepare_cached(sql)?;
+                    stmt.query_map(params![from, to], |r| {
+                        Ok((parse_col(r.get(0)?)?, r.get::<_, i64>(1)? as u64))
+                    })?
+                    .collect()
+                };
+                out.meetings = per_grid(
+                    "SELECT grid_code, count(*) FROM meetings WHERE held_on BETWEEN ?1 AND ?2 GROUP BY grid_code",
+                )?;
+                out.banquets = per_grid(
+                    "SELECT grid_code, count(*) FROM banquets WHERE held_on BETWEEN ?1 AND ?2 GROUP BY grid_code",
+                )?;
+                out.promises = per_grid(
+                    "SELECT grid_code, count(*) FROM promises WHERE signed_on BETWEEN ?1 AND ?2 GROUP BY grid_code",
+                )?;
+                out.quarterly_checks = per_grid(
+                    "SELECT tt.grid_code, count(*) FROM task_targets tt JOIN tasks t ON t.id = tt.task_id
+                     WHERE t.kind = 'quarterly_check' AND tt.covered_at IS NOT NULL
+                       AND date(tt.covered_at, '+8 hours') BETWEEN ?1 AND ?2
+                     GROUP BY tt.grid_code",
+                )?;
+                let mut stmt = tx.prepare_cached(
+                    "SELECT grid_code, count(*), sum(deaths), sum(injuries) FROM accidents
+                     WHERE occurred_day BETWEEN ?1 AND ?2 GROUP BY grid_code",
+                )?;
+                out.accidents = stmt
+                    .query_map(params![from, to], |r| {
+                        Ok((
+                            parse_col(r.get(0)?)?,
+                            r.get::<_, i64>(1)? as u64,
+                            r.get::<_, i64>(2)? as u64,
+                            r.get::<_, i64>(3)? as u64,
+                        ))
+                    })?
+                    .collect::<rusqlite::Result<_>>()?;
+                let mut stmt = tx.prepare_cached(
+                    "SELECT grid_code, count(*), sum(status = 'done'),
+                            sum(status = 'open' AND due_date < ?3)
+                     FROM tasks WHERE due_date BETWEEN ?1 AND ?2 GROUP BY grid_code",
+                )?;
+                out.tasks = stmt
+                    .query_map(params![from, to, today], |r| {
+                        Ok((
+                            parse_col(r.get(0)?)?,
+                            r.get::<_, i64>(1)? as u64,
+                            r.get::<_, i64>(2)? as u64,
+                            r.get::<_, i64>(3)? as u64,
+                        ))
+                    })?
+                    .collect::<rusqlite::Result<_>>()?;
+                let (from_ms, to_ms) = day_bounds_ms(&from, &to);
+                let mut stmt = tx.prepare_cached(
+                    "SELECT point, at_ms FROM point_checks WHERE at_ms >= ?1 AND at_ms < ?2",
+                )?;
+                out.point_checks = stmt
+                    .query_map(params![from_ms, to_ms], |r| {
+                        let ms: i64 = r.get(1)?;
+                        Ok((
+                            parse_col(r.get(0)?)?,
+                            DateTime::from_timestamp_millis(ms).ok_or_else(|| bad_data(ms))?,
+                        ))
+                    })?
+                    .collect::<rusqlite::Result<_>>()?;
             }
             tx.finish()?;
             Ok(out)
@@ -1107,4 +1450,96 @@ impl Store for SqliteStore {
                 .collect()
         })
     }
+
+    fn tasks(&self, grids: Option<&[GridCode]>) -> StoreResult<Vec<TaskState>> {
+        let scope = grids.map(codes_json);
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT state FROM tasks WHERE ?1 IS NULL
+                   OR grid_code IN (SELECT value FROM json_each(?1))
+                   OR id IN (SELECT task_id FROM task_targets WHERE grid_code IN (SELECT value FROM json_each(?1)))
+                 ORDER BY due_date, created_at",
+            )?;
+            stmt.query_map([scope], |r| json_col::<TaskState>(&r.get::<_, String>(0)?))?
+                .collect()
+        })
+    }
+
+    fn task(&self, id: TaskId) -> StoreResult<Option<(TaskState, Vec<TrailEvent>)>> {
+        self.read(|c| {
+            let state: Option<String> = c
+                .query_row(
+                    "SELECT state FROM tasks WHERE id = ?1",
+                    [id.to_string()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(state) = state else { return Ok(None) };
+            let mut stmt = c.prepare_cached(
+                "SELECT cursor, received_at, body FROM events WHERE entity = ?1 ORDER BY hlc",
+            )?;
+            let trail = stmt
+                .query_map([id.to_string()], trail_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(Some((json_col(&state)?, trail)))
+        })
+    }
+
+    fn records(
+        &self,
+        kind: RecordKind,
+        grids: Option<&[GridCode]>,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        limit: u64,
+    ) -> StoreResult<Vec<TrailEvent>> {
+        let (table, day) = record_table(kind);
+        let scope = grids.map(codes_json);
+        let sql = format!(
+            "SELECT e.cursor, e.received_at, e.body FROM {table} x JOIN events e ON e.cursor = x.cursor
+             WHERE (?1 IS NULL OR x.grid_code IN (SELECT value FROM json_each(?1)))
+               AND (?2 IS NULL OR x.{day} >= ?2) AND (?3 IS NULL OR x.{day} <= ?3)
+             ORDER BY x.{day} DESC, e.cursor DESC LIMIT ?4"
+        );
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(&sql)?;
+            stmt.query_map(
+                params![
+                    scope,
+                    from.map(|d| d.to_string()),
+                    to.map(|d| d.to_string()),
+                    limit as i64
+                ],
+                trail_row,
+            )?
+            .collect()
+        })
+    }
+
+    fn record(&self, kind: RecordKind, id: &str) -> StoreResult<Option<TrailEvent>> {
+        let (table, _) = record_table(kind);
+        let sql = format!(
+            "SELECT e.cursor, e.received_at, e.body FROM {table} x JOIN events e ON e.cursor = x.cursor
+             WHERE x.id = ?1"
+        );
+        self.read(|c| c.query_row(&sql, [id], trail_row).optional())
+    }
+}
+
+/// Each record kind's table and the column holding its day.
+fn record_table(kind: RecordKind) -> (&'static str, &'static str) {
+    match kind {
+        RecordKind::Meeting => ("meetings", "held_on"),
+        RecordKind::Banquet => ("banquets", "held_on"),
+        RecordKind::Promise => ("promises", "signed_on"),
+        RecordKind::Accident => ("accidents", "occurred_day"),
+    }
+}
+
+fn trail_row(r: &rusqlite::Row) -> rusqlite::Result<TrailEvent> {
+    Ok(TrailEvent {
+        cursor: r.get::<_, i64>(0)? as u64,
+        received_at: parse_col(r.get(1)?)?,
+        event: json_col(&r.get::<_, String>(2)?)?,
+    })
 }

@@ -8,6 +8,16 @@ export type CheckId = string;
 
 export type AccidentId = string;
 
+export type TaskId = string;
+
+export type MeetingId = string;
+
+export type BanquetId = string;
+
+export type PromiseId = string;
+
+export type DutyId = string;
+
 export type DeviceId = string;
 
 export type GridCode = string;
@@ -34,7 +44,19 @@ export type Role = "inspector" | "volunteer" | "office" | "admin";
 
 export type GridLevel = "county" | "town" | "village" | "unit";
 
-export type EventKind = "hazard_reported" | "hazard_confirmed" | "rectification_started" | "rectification_submitted" | "rectification_verified" | "rectification_sent_back" | "hazard_rejected" | "hazard_reopened" | "hazard_listed" | "hazard_closed" | "check_logged" | "accident_reported";
+export type TaskKind = "quarterly_check" | "special_campaign" | "holiday_check" | "flood_season_check";
+
+export type TaskStatus = "open" | "done" | "overdue";
+
+export type ChecklistItem = "qualification" | "gantry_crane" | "fall_protection" | "protective_measures" | "emergency_exits" | "fire_equipment" | "electrical_wiring" | "no_passengers" | "hazardous_goods_storage" | "warning_signs" | "duty_roster" | "evacuation_card" | "safety_training" | "responsibility_letter";
+
+export type ItemResult = "pass" | "fail";
+
+export type BannedDish = "green_beans" | "wild_mushrooms" | "medicinal_dishes";
+
+export type PromiseKind = "farm_vehicle_no_passengers" | "banquet_food_safety" | "construction_safety" | "work_safety_target";
+
+export type EventKind = "hazard_reported" | "hazard_confirmed" | "rectification_started" | "rectification_submitted" | "rectification_verified" | "rectification_sent_back" | "hazard_rejected" | "hazard_reopened" | "hazard_listed" | "hazard_closed" | "check_logged" | "accident_reported" | "task_created" | "task_check_recorded" | "meeting_recorded" | "banquet_filed" | "promise_signed" | "duty_started" | "duty_ended";
 
 export type Superseded = "decided" | "not_rectified" | "not_verified" | "still_open" | "not_major" | "already_listed" | "already_rectified" | "already_reported" | "before_report";
 
@@ -68,7 +90,7 @@ export type ReadingValue = boolean | number;
 
 export type Event = { id: EventId, hlc: Hlc, author: Username, device: DeviceId, body: EventBody, };
 
-export type EventBody = { "type": "hazard_reported", "data": HazardReported } | { "type": "hazard_confirmed", "data": HazardConfirmed } | { "type": "rectification_started", "data": RectificationStarted } | { "type": "rectification_submitted", "data": RectificationSubmitted } | { "type": "rectification_verified", "data": RectificationVerified } | { "type": "rectification_sent_back", "data": RectificationSentBack } | { "type": "hazard_rejected", "data": HazardRejected } | { "type": "hazard_reopened", "data": HazardReopened } | { "type": "hazard_listed", "data": HazardListed } | { "type": "hazard_closed", "data": HazardClosed } | { "type": "check_logged", "data": CheckLogged } | { "type": "accident_reported", "data": AccidentReported };
+export type EventBody = { "type": "hazard_reported", "data": HazardReported } | { "type": "hazard_confirmed", "data": HazardConfirmed } | { "type": "rectification_started", "data": RectificationStarted } | { "type": "rectification_submitted", "data": RectificationSubmitted } | { "type": "rectification_verified", "data": RectificationVerified } | { "type": "rectification_sent_back", "data": RectificationSentBack } | { "type": "hazard_rejected", "data": HazardRejected } | { "type": "hazard_reopened", "data": HazardReopened } | { "type": "hazard_listed", "data": HazardListed } | { "type": "hazard_closed", "data": HazardClosed } | { "type": "check_logged", "data": CheckLogged } | { "type": "accident_reported", "data": AccidentReported } | { "type": "task_created", "data": TaskCreated } | { "type": "task_check_recorded", "data": TaskCheckRecorded } | { "type": "meeting_recorded", "data": MeetingRecorded } | { "type": "banquet_filed", "data": BanquetFiled } | { "type": "promise_signed", "data": PromiseSigned } | { "type": "duty_started", "data": DutyStarted } | { "type": "duty_ended", "data": DutyEnded };
 
 export type HazardReported = { hazard: HazardId, grid: GridCode, sector: Sector, 
 /**
@@ -134,7 +156,105 @@ grid: GridCode, verdict: Verdict, readings: Record<string, number | boolean>, no
 
 export type AccidentReported = { accident: AccidentId, grid: GridCode, sector: Sector, occurred_at: string, place: string, deaths: number, injuries: number, description: string, location: Location | null, photos: Array<PhotoHash>, };
 
-export type EntityRef = { "kind": "hazard", "id": HazardId } | { "kind": "check", "id": CheckId } | { "kind": "accident", "id": AccidentId };
+export type TaskTarget = { "kind": "grid", "code": GridCode } | { "kind": "point", "code": PointCode };
+
+export type TaskCreated = { task: TaskId, kind: TaskKind, 
+/**
+ * The campaign's sector (required for a special campaign).
+ */
+sector: Sector | null, title: string, 
+/**
+ * The grid the task is issued in; every target lies within it.
+ */
+grid: GridCode, targets: Array<TaskTarget>, due: string, items: Array<ChecklistItem>, note: string | null, };
+
+export type ItemOutcome = { item: ChecklistItem, result: ItemResult, };
+
+export type TaskCheckRecorded = { task: TaskId, target: TaskTarget, 
+/**
+ * The target's grid (the point's grid for a point), for scope.
+ */
+grid: GridCode, results: Array<ItemOutcome>, hazards: Array<HazardId>, note: string | null, location: Location | null, photos: Array<PhotoHash>, };
+
+export type MeetingRecorded = { meeting: MeetingId, grid: GridCode, held_on: string, topic: string, attendees: Array<string>, minutes: string | null, 
+/**
+ * The minutes as photographed.
+ */
+photos: Array<PhotoHash>, };
+
+export type BanquetFiled = { banquet: BanquetId, grid: GridCode, 
+/**
+ * 事主.
+ */
+host: string, held_on: string, tables: number, 
+/**
+ * 厨师.
+ */
+cook: string | null, 
+/**
+ * 留样: food samples kept for inspection.
+ */
+samples_kept: boolean, 
+/**
+ * The banned dishes checked and found absent from the menu.
+ */
+banned_dishes_absent: Array<BannedDish>, 
+/**
+ * The signed food-safety promise and other papers, photographed.
+ */
+photos: Array<PhotoHash>, };
+
+export type PromiseSigned = { promise: PromiseId, grid: GridCode, kind: PromiseKind, 
+/**
+ * Who signed it (a driver, a host, a unit).
+ */
+party: string, signed_on: string, note: string | null, 
+/**
+ * The signed page.
+ */
+photos: Array<PhotoHash>, };
+
+export type DutyStarted = { duty: DutyId, 
+/**
+ * The grid the points lie in.
+ */
+grid: GridCode, points: Array<PointCode>, 
+/**
+ * Hours a point on duty may go without a check (24 by default).
+ */
+interval_hours: number, note: string | null, };
+
+export type DutyEnded = { duty: DutyId, grid: GridCode, points: Array<PointCode>, note: string | null, };
+
+export type EntityRef = { "kind": "hazard", "id": HazardId } | { "kind": "check", "id": CheckId } | { "kind": "accident", "id": AccidentId } | { "kind": "task", "id": TaskId } | { "kind": "meeting", "id": MeetingId } | { "kind": "banquet", "id": BanquetId } | { "kind": "promise", "id": PromiseId } | { "kind": "duty", "id": DutyId };
+
+export type TaskState = { task: TaskId, kind: TaskKind, sector: Sector | null, title: string, grid: GridCode, due: string, items: Array<ChecklistItem>, note: string | null, issued_at: string, issued_by: Username, targets: Array<TargetState>, 
+/**
+ * When the last target was covered, once all are.
+ */
+done_at: string | null, };
+
+export type TargetState = { target: TaskTarget, 
+/**
+ * The first check against the target, in clock order.
+ */
+covered_at: string | null, covered_by: Username | null, checks: number, 
+/**
+ * Items found failing by any check of the target.
+ */
+failed: Array<ChecklistItem>, 
+/**
+ * Hazards reported from the target's checks.
+ */
+hazards: Array<HazardId>, };
+
+export type QuarterCoverage = { 
+/**
+ * A quarterly-check task with a target in the grid was covered there in the quarter.
+ */
+quarterly_check: boolean, meetings: number, points: number, point_checks: number, missed_point_checks: number, };
+
+export type PointDuty = { duty: DutyId, interval_hours: number, since: string, };
 
 export type HazardState = { id: HazardId, grid: GridCode, sector: Sector, level: HazardLevel, status: HazardStatus, description: string, place: string | null, location: Location | null, reported_by: Username, reported_from: DeviceId, reported_at: string, 
 /**
@@ -182,7 +302,7 @@ export type Scope = { role: Role, grids: Array<GridCode>, };
 
 export type FieldError = { field: string, reason: Reason, };
 
-export type Reason = { "code": "required" } | { "code": "required_for_major" } | { "code": "too_long", max: number, } | { "code": "too_many", max: number, } | { "code": "repeated" } | { "code": "not_finite" } | { "code": "null_island" } | { "code": "outside_china" } | { "code": "out_of_range", min: number, max: number, } | { "code": "in_future" } | { "code": "unknown_grid" } | { "code": "unknown_point" } | { "code": "not_for_kind", kind: PointKind, } | { "code": "wrong_type", expected: string, } | { "code": "out_of_scope" };
+export type Reason = { "code": "required" } | { "code": "required_for_major" } | { "code": "too_long", max: number, } | { "code": "too_many", max: number, } | { "code": "repeated" } | { "code": "not_finite" } | { "code": "null_island" } | { "code": "outside_china" } | { "code": "out_of_range", min: number, max: number, } | { "code": "in_future" } | { "code": "unknown_grid" } | { "code": "unknown_point" } | { "code": "not_for_kind", kind: PointKind, } | { "code": "wrong_type", expected: string, } | { "code": "out_of_scope" } | { "code": "required_for_campaign" } | { "code": "not_within", grid: string, } | { "code": "empty" };
 
 export type Warning = { "code": "poor_accuracy", field: string, accuracy_m: number, limit_m: number, };
 

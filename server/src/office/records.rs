@@ -1,0 +1,169 @@
+//! Township records for review: meetings (会议纪录), rural banquets
+//! (农村家宴备案), signed promises (责任书/承诺书) and accidents (事故), each
+//! listed by grid and period and shown with its photos.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use chrono::{DateTime, NaiveDate, Utc};
+use gridsafe_core::{DeviceId, EventBody, EventId, GridCode, Lang, StableKey, Username};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::office::hazards::{PhotoRef, photo_ref};
+use crate::office::scoped_grids;
+use crate::state::AppState;
+use crate::store::{RecordKind, TrailEvent};
+use crate::summary::period_or_error;
+
+/// One stored event of a record or task, as the console shows it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RecordEvent {
+    pub cursor: u64,
+    #[schema(value_type = String)]
+    pub id: EventId,
+    pub kind: String,
+    pub label: String,
+    #[schema(value_type = String)]
+    pub author: Username,
+    #[schema(value_type = String)]
+    pub device: DeviceId,
+    pub at: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+    /// The event body `{type, data}`.
+    #[schema(value_type = Object)]
+    pub body: EventBody,
+}
+
+impl From<TrailEvent> for RecordEvent {
+    fn from(t: TrailEvent) -> Self {
+        RecordEvent {
+            cursor: t.cursor,
+            id: t.event.id,
+            kind: t.event.kind().key().to_owned(),
+            label: t.event.kind().label(Lang::ZhCn).to_owned(),
+            author: t.event.author.clone(),
+            device: t.event.device,
+            at: t.event.hlc.time(),
+            received_at: t.received_at,
+            body: t.event.body,
+        }
+    }
+}
+
+/// A record with its photos.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RecordItem {
+    pub id: String,
+    pub grid: String,
+    #[serde(flatten)]
+    pub event: RecordEvent,
+    pub photos: Vec<PhotoRef>,
+}
+
+fn record_item(t: TrailEvent) -> RecordItem {
+    let photos = t
+        .event
+        .body
+        .photos()
+        .iter()
+        .map(|p| photo_ref(p, "record"))
+        .collect();
+    let id = match t.event.body.entity() {
+        gridsafe_core::event::EntityRef::Meeting(m) => m.to_string(),
+        gridsafe_core::event::EntityRef::Banquet(b) => b.to_string(),
+        gridsafe_core::event::EntityRef::Promise(p) => p.to_string(),
+        gridsafe_core::event::EntityRef::Accident(a) => a.to_string(),
+        other => format!("{other:?}"),
+    };
+    RecordItem {
+        id,
+        grid: t
+            .event
+            .body
+            .grid()
+            .map(|g| g.to_string())
+            .unwrap_or_default(),
+        photos,
+        event: t.into(),
+    }
+}
+
+fn kind_of(kind: &str) -> Result<RecordKind, ApiError> {
+    RecordKind::from_plural(kind).ok_or_else(|| {
+        ApiError::NotFound(format!(
+            "there are no records of kind {kind:?}; use meetings, banquets, promises or accidents"
+        ))
+    })
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct RecordQuery {
+    /// A grid code: that grid and everything below it.
+    #[param(value_type = Option<String>)]
+    pub grid: Option<GridCode>,
+    /// First day (held, signed, happened).
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// Instead of from/to: `2026`, `2026-H1`, `2026-Q3`.
+    pub period: Option<String>,
+    /// At most this many, newest first (default 200, at most 1000).
+    pub limit: Option<u64>,
+}
+
+/// Meetings, banquets, promises or accidents in the caller's grids.
+#[utoipa::path(get, path = "/api/v1/records/{kind}", tag = "records",
+    params(("kind" = String, Path, description = "meetings, banquets, promises or accidents"), RecordQuery),
+    responses((status = 200, body = Vec<RecordItem>), (status = 404, description = "no such kind")),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(kind): Path<String>,
+    Query(q): Query<RecordQuery>,
+) -> Result<Json<Vec<RecordItem>>, ApiError> {
+    let kind = kind_of(&kind)?;
+    let catalog = st.catalog().await?;
+    let grids = scoped_grids(&catalog, &caller, q.grid.as_ref())?;
+    let (from, to) = match &q.period {
+        Some(p) => {
+            let (f, t) = period_or_error(p)?;
+            (Some(f), Some(t))
+        }
+        None => (q.from, q.to),
+    };
+    let limit = q.limit.unwrap_or(200).clamp(1, 1000);
+    let rows = st
+        .blocking(move |s| s.records(kind, grids.as_deref(), from, to, limit))
+        .await?;
+    Ok(Json(rows.into_iter().map(record_item).collect()))
+}
+
+/// One record with its photos.
+#[utoipa::path(get, path = "/api/v1/records/{kind}/{id}", tag = "records",
+    params(("kind" = String, Path, description = "meetings, banquets, promises or accidents"),
+           ("id" = String, Path, description = "the record id")),
+    responses((status = 200, body = RecordItem), (status = 404, description = "not_found")),
+    security(("bearer" = [])))]
+pub async fn detail(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path((kind, id)): Path<(String, String)>,
+) -> Result<Json<RecordItem>, ApiError> {
+    let kind = kind_of(&kind)?;
+    let catalog = st.catalog().await?;
+    let key = id.clone();
+    let found = st.blocking(move |s| s.record(kind, &key)).await?;
+    let not_found =
+        || ApiError::NotFound(format!("no {} record {id} in your grids", kind.plural()));
+    let t = found.ok_or_else(not_found)?;
+    let visible = t
+        .event
+        .body
+        .grid()
+        .is_some_and(|g| caller.scope.covers(&catalog.tree, g));
+    if !visible {
+        return Err(not_found());
+    }
+    Ok(Json(record_item(t)))
+}
