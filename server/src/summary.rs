@@ -67,29 +67,10 @@ pub struct SummaryAnswer {
     pub summary: GridSummary,
 }
 
-/// A period name as the contract spells it.
+/// A period name as the contract spells it, as its first and last day.
 pub fn parse_period(p: &str) -> Option<(NaiveDate, NaiveDate)> {
-    let (year, part) = match p.split_once('-') {
-        Some((y, part)) => (y.parse::<i32>().ok()?, Some(part)),
-        None => (p.parse::<i32>().ok()?, None),
-    };
-    let (m1, m2) = match part {
-        None => (1, 12),
-        Some("H1") => (1, 6),
-        Some("H2") => (7, 12),
-        Some(q) if q.starts_with('Q') => {
-            let n: u32 = q[1..].parse().ok().filter(|n| (1..=4).contains(n))?;
-            (3 * n - 2, 3 * n)
-        }
-        _ => return None,
-    };
-    let from = NaiveDate::from_ymd_opt(year, m1, 1)?;
-    let to = if m2 == 12 {
-        NaiveDate::from_ymd_opt(year, 12, 31)?
-    } else {
-        NaiveDate::from_ymd_opt(year, m2 + 1, 1)?.pred_opt()?
-    };
-    Some((from, to))
+    let p: gridsafe_core::assessment::Period = p.parse().ok()?;
+    Some((p.first_day(), p.last_day()))
 }
 
 /// Each grid's own figures (not yet rolled up).

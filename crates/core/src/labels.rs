@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::assessment::{DeductionKind, Grade, VetoRule};
 use crate::event::EventKind;
 use crate::hazard::Superseded;
 use crate::keys::{
@@ -33,6 +34,9 @@ pub fn label_tables() -> Value {
             table::<GridLevel>(lang),
             table::<EventKind>(lang),
             table::<Superseded>(lang),
+            table::<DeductionKind>(lang),
+            table::<Grade>(lang),
+            table::<VetoRule>(lang),
         ]
         .into_iter()
         .collect();

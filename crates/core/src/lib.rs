@@ -14,11 +14,13 @@
 //! - [`hazard`]: the fold of a hazard's events into its current state.
 //! - [`point`]: the state of a monitoring point from its checks.
 //! - [`access`]: who may read and write what.
+//! - [`assessment`]: periods, the rubric and the scoring of grids (考核).
 //! - [`validate`]: the checks an event must pass, with errors that name the field.
 //! - [`wire`]: the sync protocol's request and response types.
 //! - [`labels`] and [`typescript`]: the label tables and TypeScript types handed to the UI.
 
 pub mod access;
+pub mod assessment;
 pub mod event;
 pub mod grid;
 pub mod hazard;
