@@ -9,9 +9,11 @@
 //! - [`sync`]: push, pull and the rules every event passes.
 //! - [`photos`]: resumable, verified photo upload and thumbnails.
 //! - [`office`], [`summary`]: the console's API and per-grid results.
+//! - [`assessment`], [`report`]: scores for a period (考核) and the duty reports (履职报告).
 //! - [`console`]: the console's page, session, inbox and administration.
 //! - [`import`], [`demo`]: spreadsheets in, a demo town.
 
+pub mod assessment;
 pub mod auth;
 pub mod calendar;
 pub mod catalog;
@@ -25,6 +27,7 @@ pub mod import;
 pub mod office;
 pub mod photos;
 pub mod ratelimit;
+pub mod report;
 pub mod router;
 pub mod state;
 pub mod store;

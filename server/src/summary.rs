@@ -74,7 +74,7 @@ pub fn parse_period(p: &str) -> Option<(NaiveDate, NaiveDate)> {
 }
 
 /// Each grid's own figures (not yet rolled up).
-fn own_figures(tree: &GridTree, counts: &PeriodCounts) -> HashMap<GridCode, GridSummary> {
+pub fn own_figures(tree: &GridTree, counts: &PeriodCounts) -> HashMap<GridCode, GridSummary> {
     let mut by: HashMap<GridCode, GridSummary> = HashMap::new();
     for (grid, status, level, sector, n) in &counts.hazards {
         let s = by.entry(grid.clone()).or_default();

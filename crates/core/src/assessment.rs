@@ -467,6 +467,9 @@ pub struct Records {
     pub meetings: Vec<MeetingFact>,
     pub points: Vec<PointFact>,
     pub accidents: Vec<AccidentFact>,
+    /// Kinds this server holds no records for (their table is not there):
+    /// they deduct nothing rather than everything.
+    pub unrecorded: BTreeSet<DeductionKind>,
 }
 
 // ---------------------------------------------------------------- the result
@@ -671,6 +674,9 @@ pub fn assess(
     let mut deductions = Vec::new();
     let mut off = 0.0;
     for rule in &rubric.deductions {
+        if records.unrecorded.contains(&rule.kind) {
+            continue;
+        }
         let ids = facts(rule.kind, tree, grid, period, today, rubric, records);
         if ids.is_empty() {
             continue;
@@ -1086,6 +1092,22 @@ mod tests {
         );
         assert_eq!(score(&before, "V2") - 2.0, score(&after, "V2"));
         assert_eq!(score(&before, "T1") - 2.0, score(&after, "T1"));
+    }
+
+    #[test]
+    fn kinds_without_records_deduct_nothing() {
+        let rubric = Rubric::from_toml(RUBRIC).unwrap();
+        let mut r = Records::default();
+        let period: Period = "2026".parse().unwrap();
+        let today = d(2027, 1, 10);
+        let t1 = assess(&rubric, &tree(), period, today, &r, &g("T1")).unwrap();
+        assert_eq!(
+            t1.score, 92.0,
+            "two villages × four quarters without a meeting"
+        );
+        r.unrecorded.insert(DeductionKind::MissedQuarterlyMeeting);
+        let t1 = assess(&rubric, &tree(), period, today, &r, &g("T1")).unwrap();
+        assert_eq!(t1.score, 100.0);
     }
 
     #[test]
