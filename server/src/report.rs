@@ -29,7 +29,7 @@ use gridsafe_core::hazard::HazardState;
 use gridsafe_core::{GridCode, HazardLevel, HazardStatus, Lang, Sector, StableKey};
 use serde::Deserialize;
 
-use crate::assessment::{grid_and_period, records, rubric, rubric_text};
+use crate::assessment::{grid_and_period, records, rubric};
 use crate::auth::Caller;
 use crate::calendar::today;
 use crate::catalog::Catalog;
@@ -176,7 +176,6 @@ pub async fn gather(
         .collect();
 
     let rubric = rubric(&st.settings)?;
-    let _ = rubric_text(&st.settings)?;
     let recs = records(tree, &stored);
     let (assessment, children) =
         gridsafe_core::assessment::assess_with_children(&rubric, tree, period, day, &recs, code)
@@ -495,11 +494,14 @@ pub fn docx(r: &DutyReport) -> anyhow::Result<Vec<u8>> {
     }));
 
     doc = doc.add_paragraph(heading("五、安全会议及农村家宴管理情况"));
-    doc = doc.add_paragraph(body(&format!(
-        "本期召开安全生产会议{}；农村家宴备案{}。",
-        r.meetings.map_or_else(not_recorded, |n| format!("{n}次")),
-        r.banquets.map_or_else(not_recorded, |n| format!("{n}起")),
-    )));
+    doc = doc.add_paragraph(body(&match r.meetings {
+        Some(n) => format!("本期召开安全生产会议{n}次。"),
+        None => format!("安全生产会议：{}。", not_recorded()),
+    }));
+    doc = doc.add_paragraph(body(&match r.banquets {
+        Some(n) => format!("本期农村家宴备案{n}起。"),
+        None => format!("农村家宴备案：{}。", not_recorded()),
+    }));
 
     doc = doc.add_paragraph(heading("六、生产安全事故情况"));
     if r.accidents.is_empty() {
