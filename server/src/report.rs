@@ -773,3 +773,26 @@ pub async fn duty(
     );
     Ok(resp)
 }
+
+/// The duty report due soon, if any.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct DutyReminder {
+    /// `2026-H1` (the half-year report) or `2026` (the annual one); null
+    /// outside the reminder windows.
+    pub period: Option<String>,
+    /// The last day to file it.
+    pub due: Option<NaiveDate>,
+}
+
+/// The duty report to file soon: from 15 June to 5 July the half-year one,
+/// from 15 December to 5 January the annual one (Beijing-time days).
+#[utoipa::path(get, path = "/api/v1/reports/duty/reminder", tag = "assessment",
+    responses((status = 200, body = DutyReminder)), security(("bearer" = [])))]
+pub async fn reminder(caller: Caller) -> Result<axum::Json<DutyReminder>, ApiError> {
+    caller.require_office()?;
+    let due = gridsafe_core::assessment::duty_report_reminder(today());
+    Ok(axum::Json(DutyReminder {
+        period: due.map(|(p, _)| p.to_string()),
+        due: due.map(|(_, d)| d),
+    }))
+}

@@ -48,6 +48,7 @@ use crate::{assessment, auth, console, office, photos, report, summary, sync};
         assessment::get_rubric,
         assessment::put_rubric,
         report::duty,
+        report::reminder,
         console::session::create,
         console::session::current,
         console::session::delete,
@@ -206,6 +207,7 @@ pub fn router(st: AppState) -> Router {
             get(assessment::get_rubric).put(assessment::put_rubric),
         )
         .route("/api/v1/reports/duty", get(report::duty))
+        .route("/api/v1/reports/duty/reminder", get(report::reminder))
         .route("/api/v1/urgent", get(office::urgent::list))
         .route("/api/v1/devices", get(office::devices::list))
         .route("/api/v1/devices/{id}/revoke", post(office::devices::revoke))
