@@ -11,6 +11,7 @@ GRIDSAFE_APT_PACKAGES=(
   libwebkit2gtk-4.1-dev libjavascriptcoregtk-4.1-dev libgtk-3-dev
   libsoup-3.0-dev librsvg2-dev libssl-dev libxdo-dev
   webkit2gtk-driver xvfb xauth chromium fonts-noto-cjk
+  libreoffice-writer-nogui poppler-utils
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -10,10 +10,12 @@
 //! - [`sync`]: push, pull and the rules every event passes.
 //! - [`photos`]: resumable, verified photo upload and thumbnails.
 //! - [`office`], [`summary`]: the console's API and per-grid results.
+//! - [`assessment`], [`report`]: scores for a period (考核) and the duty reports (履职报告).
 //! - [`console`]: the console's page, session, inbox and administration.
 //! - [`import`], [`demo`]: spreadsheets in, a demo town.
 //! - [`backup`]: a consistent copy of the database and photos, and its restore.
 
+pub mod assessment;
 pub mod auth;
 pub mod backup;
 pub mod calendar;
@@ -29,6 +31,7 @@ pub mod import;
 pub mod office;
 pub mod photos;
 pub mod ratelimit;
+pub mod report;
 pub mod router;
 pub mod state;
 pub mod store;

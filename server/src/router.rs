@@ -17,7 +17,7 @@ use utoipa::OpenApi;
 
 use crate::error::{ApiError, error_response};
 use crate::state::AppState;
-use crate::{auth, console, office, photos, summary, sync};
+use crate::{assessment, auth, console, office, photos, report, summary, sync};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -50,6 +50,12 @@ use crate::{auth, console, office, photos, summary, sync};
         office::duty::switch,
         office::coverage::quarter,
         summary::summary,
+        assessment::get,
+        assessment::preview,
+        assessment::get_rubric,
+        assessment::put_rubric,
+        report::duty,
+        report::reminder,
         console::session::create,
         console::session::current,
         console::session::delete,
@@ -204,6 +210,14 @@ pub fn router(st: AppState) -> Router {
         .route("/api/v1/points", get(office::points::list))
         .route("/api/v1/grids", get(office::grids::list))
         .route("/api/v1/grids/{code}/summary", get(summary::summary))
+        .route("/api/v1/assessment", get(assessment::get))
+        .route("/api/v1/assessment/preview", post(assessment::preview))
+        .route(
+            "/api/v1/assessment/rubric",
+            get(assessment::get_rubric).put(assessment::put_rubric),
+        )
+        .route("/api/v1/reports/duty", get(report::duty))
+        .route("/api/v1/reports/duty/reminder", get(report::reminder))
         .route("/api/v1/urgent", get(office::urgent::list))
         .route(
             "/api/v1/tasks",

@@ -91,29 +91,10 @@ pub struct SummaryAnswer {
     pub summary: GridSummary,
 }
 
-/// A period name as the contract spells it.
+/// A period name as the contract spells it, as its first and last day.
 pub fn parse_period(p: &str) -> Option<(NaiveDate, NaiveDate)> {
-    let (year, part) = match p.split_once('-') {
-        Some((y, part)) => (y.parse::<i32>().ok()?, Some(part)),
-        None => (p.parse::<i32>().ok()?, None),
-    };
-    let (m1, m2) = match part {
-        None => (1, 12),
-        Some("H1") => (1, 6),
-        Some("H2") => (7, 12),
-        Some(q) if q.starts_with('Q') => {
-            let n: u32 = q[1..].parse().ok().filter(|n| (1..=4).contains(n))?;
-            (3 * n - 2, 3 * n)
-        }
-        _ => return None,
-    };
-    let from = NaiveDate::from_ymd_opt(year, m1, 1)?;
-    let to = if m2 == 12 {
-        NaiveDate::from_ymd_opt(year, 12, 31)?
-    } else {
-        NaiveDate::from_ymd_opt(year, m2 + 1, 1)?.pred_opt()?
-    };
-    Some((from, to))
+    let p: gridsafe_core::assessment::Period = p.parse().ok()?;
+    Some((p.first_day(), p.last_day()))
 }
 
 /// Each point's missed checks in `from..=to` (Beijing days), counted up to
@@ -348,6 +329,16 @@ pub async fn figures(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<HashMap<GridCode, GridSummary>, ApiError> {
+    Ok(counts_and_figures(st, catalog, from, to).await?.1)
+}
+
+/// The stored counts of a period and every grid's own figures made from them.
+pub async fn counts_and_figures(
+    st: &AppState,
+    catalog: &Catalog,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<(PeriodCounts, HashMap<GridCode, GridSummary>), ApiError> {
     let day = today();
     let (counts, points) = st
         .blocking(move |s| Ok((s.period_counts(from, to, day)?, s.point_statuses(None)?)))
@@ -360,7 +351,8 @@ pub async fn figures(
         to,
         Utc::now(),
     );
-    Ok(own_figures(&catalog.tree, &counts, &missed))
+    let own = own_figures(&catalog.tree, &counts, &missed);
+    Ok((counts, own))
 }
 
 #[cfg(test)]

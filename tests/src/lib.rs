@@ -166,6 +166,7 @@ impl TestServer {
             child: None,
             _stdout: None,
             extra: Vec::new(),
+            env: Vec::new(),
             base: String::new(),
             http: Client::builder()
                 .timeout(Duration::from_secs(60))

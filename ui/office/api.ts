@@ -9,7 +9,9 @@
 import type {
   ErrorDetail,
   EventBody,
+  DeductionKind,
   FieldError,
+  GridAssessment,
   GridLevel,
   HazardLevel,
   HazardState,
@@ -262,6 +264,27 @@ export interface ImportPreview {
   committed: boolean;
 }
 
+export interface AssessmentAnswer {
+  period: string;
+  from: string;
+  to: string;
+  as_of: string;
+  rubric_saved: boolean;
+  grid: GridAssessment;
+  children: GridAssessment[];
+  unrecorded: DeductionKind[];
+}
+
+export interface RubricAnswer {
+  toml: string;
+  saved: boolean;
+}
+
+export interface DutyReminder {
+  period: string | null;
+  due: string | null;
+}
+
 // ---- calls ----
 
 export const api = {
@@ -304,6 +327,22 @@ export const api = {
       'GET',
       `/api/v1/grids/${encodeURIComponent(code)}/summary${query({ from, to, depth })}`,
     ),
+  assessment: (grid: string, period: string) =>
+    request<AssessmentAnswer>('GET', `/api/v1/assessment${query({ grid, period })}`),
+  previewRubric: (grid: string, period: string, toml: string) =>
+    request<AssessmentAnswer>('POST', `/api/v1/assessment/preview${query({ grid, period })}`, undefined, {
+      bytes: new Blob([toml]),
+      type: 'application/toml',
+    }),
+  rubric: () => request<RubricAnswer>('GET', '/api/v1/assessment/rubric'),
+  saveRubric: (toml: string) =>
+    request<RubricAnswer>('PUT', '/api/v1/assessment/rubric', undefined, {
+      bytes: new Blob([toml]),
+      type: 'application/toml',
+    }),
+  dutyReportUrl: (grid: string, period: string, format: 'docx' | 'xlsx') =>
+    `/api/v1/reports/duty${query({ grid, period, format })}`,
+  dutyReminder: () => request<DutyReminder>('GET', '/api/v1/reports/duty/reminder'),
   points: (grid?: string) => request<PointItem[]>('GET', `/api/v1/points${query({ grid })}`),
   inbox: () => request<Inbox>('GET', '/api/v1/inbox'),
   ack: (body: { cursors?: number[]; up_to?: number }) =>

@@ -12,6 +12,11 @@ export const routes: RouteRecordRaw[] = [
     props: true,
   },
   { path: '/grids/:code?', name: 'grids', component: () => import('./views/Grids.vue') },
+  {
+    path: '/assessment/:code?',
+    name: 'assessment',
+    component: () => import('./views/Assessment.vue'),
+  },
   { path: '/map', name: 'map', component: () => import('./views/MapView.vue') },
   { path: '/points', name: 'points', component: () => import('./views/Points.vue') },
   { path: '/admin/import', name: 'admin-import', component: () => import('./views/AdminImport.vue') },

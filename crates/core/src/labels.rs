@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::assessment::{DeductionKind, Grade, VetoRule};
 use crate::event::EventKind;
 use crate::hazard::Superseded;
 use crate::keys::{
@@ -40,6 +41,9 @@ pub fn label_tables() -> Value {
             table::<ItemResult>(lang),
             table::<BannedDish>(lang),
             table::<PromiseKind>(lang),
+            table::<DeductionKind>(lang),
+            table::<Grade>(lang),
+            table::<VetoRule>(lang),
         ]
         .into_iter()
         .collect();

@@ -15,11 +15,13 @@
 //! - [`point`]: the state of a monitoring point from its checks and duty.
 //! - [`task`]: the fold of an inspection task and the quarterly self-check rule.
 //! - [`access`]: who may read and write what.
+//! - [`assessment`]: periods, the rubric and the scoring of grids (考核).
 //! - [`validate`]: the checks an event must pass, with errors that name the field.
 //! - [`wire`]: the sync protocol's request and response types.
 //! - [`labels`] and [`typescript`]: the label tables and TypeScript types handed to the UI.
 
 pub mod access;
+pub mod assessment;
 pub mod event;
 pub mod grid;
 pub mod hazard;

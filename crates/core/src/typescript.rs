@@ -16,6 +16,9 @@ macro_rules! declare {
 /// The contents of `ui/shared/generated/types.ts`.
 pub fn typescript() -> String {
     use crate::access::Scope;
+    use crate::assessment::{
+        AccidentFact, Deduction, DeductionKind, Grade, GridAssessment, Veto, VetoRule,
+    };
     use crate::event::*;
     use crate::grid::GridNode;
     use crate::hazard::{Confirmation, HazardState, Step, Superseded, SupersededEvent};
@@ -119,6 +122,13 @@ pub fn typescript() -> String {
         PullPage,
         ErrorBody,
         ErrorDetail,
+        DeductionKind,
+        Grade,
+        VetoRule,
+        AccidentFact,
+        Deduction,
+        Veto,
+        GridAssessment,
     );
     out.truncate(out.trim_end().len());
     out.push('\n');

@@ -41,11 +41,11 @@ pub fn zh_date(d: NaiveDate) -> String {
     format!("{}年{}月{}日", d.year(), d.month(), d.day())
 }
 
-fn zh_day(t: DateTime<Utc>) -> String {
+pub(crate) fn zh_day(t: DateTime<Utc>) -> String {
     zh_date(local_day(t))
 }
 
-const HEADERS: [&str; 20] = [
+pub(crate) const HEADERS: [&str; 20] = [
     "隐患编号",
     "网格编码",
     "所属网格",
@@ -69,7 +69,7 @@ const HEADERS: [&str; 20] = [
 ];
 
 /// One row as text, in the order of [`HEADERS`].
-fn row(h: &HazardState, catalog: &Catalog, day: NaiveDate) -> [String; 20] {
+pub(crate) fn row(h: &HazardState, catalog: &Catalog, day: NaiveDate) -> [String; 20] {
     let c = h.confirmation.as_ref();
     let yes_no = |b: bool| if b { "是" } else { "否" }.to_owned();
     [

@@ -13,6 +13,7 @@
 pub mod blobs;
 pub mod full_disk;
 pub mod migrations;
+pub mod records;
 pub mod sqlite;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -246,6 +247,17 @@ impl RecordKind {
     }
 }
 
+/// What the assessment and the duty report read for a period, for every grid.
+#[derive(Debug, Clone)]
+pub struct PeriodRecords {
+    pub hazards: Vec<gridsafe_core::assessment::HazardFact>,
+    pub points: Vec<gridsafe_core::assessment::PointFact>,
+    pub meetings: records::RecordSource<Vec<gridsafe_core::assessment::MeetingFact>>,
+    pub task_targets: records::RecordSource<Vec<records::TaskTargetRow>>,
+    pub banquets: records::RecordSource<Vec<(GridCode, u64)>>,
+    pub accidents: Vec<gridsafe_core::assessment::AccidentFact>,
+}
+
 /// A point and its latest check.
 #[derive(Debug, Clone)]
 pub struct PointStatus {
@@ -355,6 +367,8 @@ pub trait Store: Send + Sync + 'static {
         limit: u64,
     ) -> StoreResult<Vec<TrailEvent>>;
     fn record(&self, kind: RecordKind, id: &str) -> StoreResult<Option<TrailEvent>>;
+    /// The records of a period that the assessment and the duty report read.
+    fn period_records(&self, from: NaiveDate, to: NaiveDate) -> StoreResult<PeriodRecords>;
 
     // Photos.
     fn blob_stored(&self, sha: &PhotoHash, size: u64, mime: &str) -> StoreResult<()>;

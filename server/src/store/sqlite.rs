@@ -29,8 +29,8 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 
 use super::{
     AppendOutcome, DeviceRecord, HazardQuery, HazardSort, Incoming, Judge, PeriodCounts,
-    PointStatus, PushOutcome, RecordKind, Rejection, Store, StoreError, StoreResult, TokenRecord,
-    TrailEvent, UserRecord, full_disk, migrations,
+    PeriodRecords, PointStatus, PushOutcome, RecordKind, Rejection, Store, StoreError,
+    StoreResult, TokenRecord, TrailEvent, UserRecord, full_disk, migrations, records,
 };
 use crate::calendar::local_day;
 
@@ -1415,6 +1415,22 @@ impl Store for SqliteStore {
                     })?
                     .collect::<rusqlite::Result<_>>()?;
             }
+            tx.finish()?;
+            Ok(out)
+        })
+    }
+
+    fn period_records(&self, from: NaiveDate, to: NaiveDate) -> StoreResult<PeriodRecords> {
+        self.read(|c| {
+            let tx = c.unchecked_transaction()?;
+            let out = PeriodRecords {
+                hazards: records::hazard_facts(&tx, to)?,
+                points: records::point_check_days(&tx, from, to)?,
+                meetings: records::meeting_facts(&tx, from, to)?,
+                task_targets: records::task_targets(&tx, from, to)?,
+                banquets: records::banquet_counts(&tx, from, to)?,
+                accidents: records::accident_facts(&tx)?,
+            };
             tx.finish()?;
             Ok(out)
         })

@@ -380,3 +380,30 @@ reason?: string | null,
  * For `too_many_attempts`: seconds until the next try is allowed.
  */
 retry_after_secs?: number | null, };
+
+export type DeductionKind = "overdue_hazard" | "major_without_five" | "missed_quarterly_check" | "missed_quarterly_meeting" | "missed_flood_check" | "accident";
+
+export type Grade = "excellent" | "good" | "pass" | "fail";
+
+export type VetoRule = "road_single" | "road_repeat" | "other_single" | "other_repeat" | "bad_impact";
+
+export type AccidentFact = { id: string, grid: string, sector: Sector, occurred_on: string, deaths: number, injuries: number, bad_social_impact: boolean, };
+
+export type Deduction = { kind: DeductionKind, count: number, points_each: number, 
+/**
+ * Points off, after the cap.
+ */
+points: number, cap: number | null, capped: boolean, 
+/**
+ * The ids of the records behind it (a hazard id, `task/target`,
+ * `village 2026-Q2`, `point 2026-07-03`, an accident id).
+ */
+records: Array<string>, };
+
+export type Veto = { rule: VetoRule, accidents: Array<AccidentFact>, };
+
+export type GridAssessment = { grid: string, name: string, level: GridLevel, score: number, grade: Grade, deductions: Array<Deduction>, veto: Veto | null, 
+/**
+ * Place among its siblings (1 = best), when ranked.
+ */
+rank: number | null, };

@@ -1,0 +1,325 @@
+//! The record queries the assessment and the duty report read, each a small
+//! named function over one SQLite connection.
+//!
+//! Hazards, monitoring points and their checks are this server's own tables.
+//! Meetings, planned check tasks, banquets and accidents are the township
+//! records (`tasks`, `task_targets`, `meetings`, `banquets`, `accidents`):
+//! each query first asks whether its table is there, and when it is not,
+//! says so ([`RecordSource::Missing`]) instead of answering zero, so a
+//! deduction is never taken for records the server cannot hold. Accidents
+//! fall back to the accident events when the `accidents` table is absent.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use gridsafe_core::assessment::{AccidentFact, HazardFact, MeetingFact, PointFact};
+use gridsafe_core::hazard::HazardState;
+use gridsafe_core::{Event, EventBody, GridCode, HazardStatus, Sector};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::calendar::local_day;
+
+/// The task kind of the quarterly big check (每季度一次安全生产大检查).
+pub const QUARTERLY_CHECK_TASK: &str = "quarterly_check";
+
+/// Where a kind of record came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordSource<T> {
+    Table(T),
+    /// The table is not in this database.
+    Missing,
+}
+
+/// One target of a planned check task, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskTargetRow {
+    pub task: String,
+    pub kind: String,
+    pub task_grid: String,
+    pub target: String,
+    pub due: NaiveDate,
+    pub covered_on: Option<NaiveDate>,
+}
+
+fn has_table(c: &Connection, name: &str) -> rusqlite::Result<bool> {
+    Ok(c.query_row(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+        [name],
+        |_| Ok(()),
+    )
+    .optional()?
+    .is_some())
+}
+
+fn has_column(c: &Connection, table: &str, column: &str) -> rusqlite::Result<bool> {
+    Ok(c.query_row(
+        "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2",
+        params![table, column],
+        |_| Ok(()),
+    )
+    .optional()?
+    .is_some())
+}
+
+/// A stored day or instant as the town's day: `2026-06-30`, or an RFC 3339
+/// time (counted in Beijing time).
+fn day_of(text: &str) -> Option<NaiveDate> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Some(local_day(t.with_timezone(&Utc)));
+    }
+    text.get(..10)?.parse().ok()
+}
+
+fn grid(text: String) -> Option<GridCode> {
+    text.parse().ok()
+}
+
+/// Hazards that can count in a period ending `to`: those with a deadline on
+/// or before it, and open major hazards reported by then. Rejected ones never count.
+pub fn hazard_facts(c: &Connection, to: NaiveDate) -> rusqlite::Result<Vec<HazardFact>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT state FROM hazards
+         WHERE status != 'rejected' AND reported_day <= ?1
+           AND ((deadline IS NOT NULL AND deadline <= ?1) OR level = 'major')",
+    )?;
+    let rows = stmt.query_map([to.to_string()], |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let Ok(h) = serde_json::from_str::<HazardState>(&row?) else {
+            continue;
+        };
+        // The day it stopped being open, whichever step did it.
+        let done = [&h.rectified, &h.verified, &h.closed]
+            .into_iter()
+            .flatten()
+            .map(|s| local_day(s.at))
+            .min();
+        let rectified_on = match h.status {
+            HazardStatus::Confirmed | HazardStatus::Rectifying | HazardStatus::Reported => None,
+            _ => done,
+        };
+        out.push(HazardFact {
+            id: h.id.to_string(),
+            grid: h.grid.clone(),
+            deadline: h.deadline(),
+            rectified_on,
+            lacks_five_in_place: h.lacks_five_in_place(),
+        });
+    }
+    Ok(out)
+}
+
+/// Every monitoring point with the days (Beijing time) it was checked in the period.
+pub fn point_check_days(
+    c: &Connection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> rusqlite::Result<Vec<PointFact>> {
+    let mut points: BTreeMap<String, PointFact> = BTreeMap::new();
+    let mut stmt = c.prepare_cached("SELECT code, grid FROM points")?;
+    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+        let (code, g) = row?;
+        if let Some(g) = grid(g) {
+            points.insert(
+                code.clone(),
+                PointFact {
+                    point: code,
+                    grid: g,
+                    checked_on: BTreeSet::new(),
+                },
+            );
+        }
+    }
+    // The stamp's sort key starts with the wall time in 13 hex digits.
+    let bound = |d: NaiveDate| {
+        let t = d.and_hms_opt(0, 0, 0).expect("midnight") - chrono::Duration::hours(8);
+        format!(
+            "{:013x}",
+            Utc.from_utc_datetime(&t).timestamp_millis().max(0)
+        )
+    };
+    let mut stmt = c.prepare_cached(
+        "SELECT json_extract(body, '$.body.data.point'), hlc FROM events
+         WHERE kind = 'check_logged' AND hlc >= ?1 AND hlc < ?2",
+    )?;
+    let rows = stmt.query_map(
+        params![bound(from), bound(to + chrono::Duration::days(1))],
+        |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, String>(1)?)),
+    )?;
+    for row in rows {
+        let (Some(point), hlc) = row? else { continue };
+        let Some(ms) = hlc.get(..13).and_then(|h| i64::from_str_radix(h, 16).ok()) else {
+            continue;
+        };
+        let (Some(p), Some(t)) = (points.get_mut(&point), DateTime::from_timestamp_millis(ms))
+        else {
+            continue;
+        };
+        p.checked_on.insert(local_day(t));
+    }
+    Ok(points.into_values().collect())
+}
+
+/// Meetings held in the period (`meetings(id, grid_code, held_on, …)`).
+pub fn meeting_facts(
+    c: &Connection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> rusqlite::Result<RecordSource<Vec<MeetingFact>>> {
+    if !has_table(c, "meetings")? {
+        return Ok(RecordSource::Missing);
+    }
+    let mut stmt = c.prepare_cached("SELECT id, grid_code, held_on FROM meetings")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, g, held) = row?;
+        if let (Some(g), Some(held_on)) = (grid(g), day_of(&held))
+            && from <= held_on
+            && held_on <= to
+        {
+            out.push(MeetingFact {
+                id,
+                grid: g,
+                held_on,
+            });
+        }
+    }
+    Ok(RecordSource::Table(out))
+}
+
+/// The targets of the planned check tasks due in the period
+/// (`tasks(id, kind, grid_code, due_date, status, created_at)` joined with
+/// `task_targets(task_id, target_code, covered_at)`).
+pub fn task_targets(
+    c: &Connection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> rusqlite::Result<RecordSource<Vec<TaskTargetRow>>> {
+    if !has_table(c, "tasks")? || !has_table(c, "task_targets")? {
+        return Ok(RecordSource::Missing);
+    }
+    let mut stmt = c.prepare_cached(
+        "SELECT t.id, t.kind, t.grid_code, tt.target_code, t.due_date, tt.covered_at
+         FROM tasks t JOIN task_targets tt ON tt.task_id = t.id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, Option<String>>(5)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (task, kind, task_grid, target, due, covered) = row?;
+        let Some(due) = day_of(&due) else { continue };
+        if due < from || due > to {
+            continue;
+        }
+        out.push(TaskTargetRow {
+            task,
+            kind,
+            task_grid,
+            target,
+            due,
+            covered_on: covered.as_deref().and_then(day_of),
+        });
+    }
+    Ok(RecordSource::Table(out))
+}
+
+/// Banquets (农村家宴) filed in the period, by grid
+/// (`banquets(id, grid_code, held_on, …)`).
+pub fn banquet_counts(
+    c: &Connection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> rusqlite::Result<RecordSource<Vec<(GridCode, u64)>>> {
+    if !has_table(c, "banquets")? || !has_column(c, "banquets", "held_on")? {
+        return Ok(RecordSource::Missing);
+    }
+    let mut stmt = c.prepare_cached("SELECT grid_code, held_on FROM banquets")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    let mut by: BTreeMap<GridCode, u64> = BTreeMap::new();
+    for row in rows {
+        let (g, held) = row?;
+        if let (Some(g), Some(d)) = (grid(g), day_of(&held))
+            && from <= d
+            && d <= to
+        {
+            *by.entry(g).or_default() += 1;
+        }
+    }
+    Ok(RecordSource::Table(by.into_iter().collect()))
+}
+
+/// Every accident on record (`accidents(id, grid_code, sector, occurred_at,
+/// deaths, injuries, …)`, with `bad_social_impact` when that column is
+/// there), or the accident events when the table is not.
+pub fn accident_facts(c: &Connection) -> rusqlite::Result<Vec<AccidentFact>> {
+    let mut out = Vec::new();
+    if has_table(c, "accidents")? {
+        let flag = if has_column(c, "accidents", "bad_social_impact")? {
+            "bad_social_impact"
+        } else {
+            "0"
+        };
+        let mut stmt = c.prepare(&format!(
+            "SELECT id, grid_code, sector, occurred_at, deaths, injuries, {flag} FROM accidents"
+        ))?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, i64>(5)?,
+                r.get::<_, Option<i64>>(6)?,
+            ))
+        })?;
+        for row in rows {
+            let (id, g, sector, at, deaths, injuries, flag) = row?;
+            if let (Some(g), Some(day)) = (grid(g), day_of(&at)) {
+                out.push(AccidentFact {
+                    id,
+                    grid: g,
+                    sector: sector.parse().unwrap_or(Sector::Other),
+                    occurred_on: day,
+                    deaths: deaths.max(0) as u32,
+                    injuries: injuries.max(0) as u32,
+                    bad_social_impact: flag.unwrap_or(0) != 0,
+                });
+            }
+        }
+        return Ok(out);
+    }
+    let mut stmt = c.prepare_cached("SELECT body FROM events WHERE kind = 'accident_reported'")?;
+    for row in stmt.query_map([], |r| r.get::<_, String>(0))? {
+        let Ok(ev) = serde_json::from_str::<Event>(&row?) else {
+            continue;
+        };
+        if let EventBody::AccidentReported(a) = ev.body {
+            out.push(AccidentFact {
+                id: a.accident.to_string(),
+                grid: a.grid,
+                sector: a.sector,
+                occurred_on: local_day(a.occurred_at),
+                deaths: a.deaths,
+                injuries: a.injuries,
+                bad_social_impact: false,
+            });
+        }
+    }
+    Ok(out)
+}
