@@ -149,6 +149,9 @@ fn copy_photos(shas: &[String], from: &Path, to: &Path) -> anyhow::Result<Copied
     let mut out = Copied::default();
     let tmp_dir = to.join("tmp");
     fs::create_dir_all(&tmp_dir)?;
+    // Folders whose new entries must reach the disk; each is synced once,
+    // at the end, before the caller puts the database into place.
+    let mut touched = std::collections::BTreeSet::new();
     for sha in shas {
         out.photos += 1;
         let src = blob_path(from, sha);
@@ -176,9 +179,15 @@ fn copy_photos(shas: &[String], from: &Path, to: &Path) -> anyhow::Result<Copied
         f.sync_all()?;
         drop(f);
         fs::rename(&tmp, &dst)?;
-        sync_dir(dir)?;
+        touched.insert(dir.to_owned());
         out.photos_copied += 1;
         out.bytes += bytes.len() as u64;
+    }
+    if !touched.is_empty() {
+        touched.insert(to.to_owned());
+    }
+    for dir in touched {
+        sync_dir(&dir)?;
     }
     Ok(out)
 }

@@ -67,21 +67,85 @@ use crate::{assessment, auth, console, office, photos, report, summary, sync};
         console::users::update,
         console::import::import,
     ),
-    modifiers(&BearerAuth)
+    modifiers(&Conventions)
 )]
 pub struct ApiDoc;
 
-struct BearerAuth;
+/// What every route shares: the bearer scheme, and the error shape. Every
+/// error answer of every route is `{error: {code, message}}` (the `Error`
+/// schema), so each operation gets it as its `default` answer, and the
+/// error answers documented without a body get it as theirs.
+struct Conventions;
 
-impl utoipa::Modify for BearerAuth {
+impl utoipa::Modify for Conventions {
     fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
         use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-        api.components
-            .get_or_insert_with(Default::default)
-            .add_security_scheme(
-                "bearer",
-                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-            );
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        let text = || ObjectBuilder::new().schema_type(Type::String);
+        let detail = ObjectBuilder::new()
+            .property(
+                "code",
+                text().description(Some("a stable code, e.g. forbidden")),
+            )
+            .property(
+                "message",
+                text().description(Some("what went wrong, for a person")),
+            )
+            .required("code")
+            .required("message");
+        components.schemas.insert(
+            "Error".into(),
+            ObjectBuilder::new()
+                .property("error", detail)
+                .required("error")
+                .into(),
+        );
+        let error = || {
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Error")))
+                .build()
+        };
+        for item in api.paths.paths.values_mut() {
+            let ops = [
+                (&mut item.get, true),
+                (&mut item.put, true),
+                (&mut item.post, true),
+                (&mut item.delete, true),
+                (&mut item.patch, true),
+                (&mut item.options, true),
+                (&mut item.trace, true),
+                // A HEAD answer has no body.
+                (&mut item.head, false),
+            ];
+            for (op, with_body) in ops {
+                let Some(op) = op else { continue };
+                for (status, resp) in op.responses.responses.iter_mut() {
+                    if let RefOr::T(r) = resp
+                        && with_body
+                        && (status.starts_with('4') || status.starts_with('5'))
+                        && r.content.is_empty()
+                    {
+                        r.content.insert("application/json".into(), error());
+                    }
+                }
+                let mut default =
+                    ResponseBuilder::new().description("an error: {error: {code, message}}");
+                if with_body {
+                    default = default.content("application/json", error());
+                }
+                op.responses
+                    .responses
+                    .entry("default".into())
+                    .or_insert_with(|| RefOr::T(default.build()));
+            }
+        }
     }
 }
 

@@ -313,6 +313,7 @@ fn office_actions_and_the_summary() {
     let o2 = s.login("office2");
     let (st, v) = o2.get(&format!("/api/v1/hazards/{}", h[1]));
     assert_error(st, &v, 404, "not_found");
+    // Nor learns by acting on it that it exists.
     let (st, v) = o2.act(
         h[0],
         &EventBody::HazardClosed(HazardClosed {
@@ -320,5 +321,5 @@ fn office_actions_and_the_summary() {
             note: None,
         }),
     );
-    assert_error(st, &v, 403, "forbidden");
+    assert_error(st, &v, 404, "not_found");
 }

@@ -34,7 +34,12 @@ export async function launch() {
     await context.close();
     rmSync(profile, { recursive: true, force: true });
   };
-  return { context, close };
+  // What the server's Content-Security-Policy blocked, on any page.
+  const cspViolations = [];
+  context.on('console', (msg) => {
+    if (/Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text());
+  });
+  return { context, close, cspViolations };
 }
 
 /** Opens the console in a locale and signs in. */

@@ -316,3 +316,8 @@ test('en: every screen in English', async () => {
   await page.getByTestId('nav-hazards').click();
   assert.match(await page.getByTestId('hazard-total').innerText(), /^\d+ hazards$/);
 });
+
+// Last: every screen above ran under the server's security headers.
+test('the Content-Security-Policy blocked nothing on any screen', () => {
+  assert.deepEqual(browser.cspViolations, []);
+});
