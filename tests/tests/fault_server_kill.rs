@@ -46,7 +46,14 @@ fn killed_server_loses_nothing_it_acknowledged() {
     let proxy = Proxy::start(&server.base);
     let phones: Vec<TestDevice> = (0..DEVICES).map(|_| TestDevice::new()).collect();
     for (i, phone) in phones.iter().enumerate() {
-        phone.enroll(&proxy.url(), if i.is_multiple_of(2) { "insp1" } else { "insp2" });
+        phone.enroll(
+            &proxy.url(),
+            if i.is_multiple_of(2) {
+                "insp1"
+            } else {
+                "insp2"
+            },
+        );
     }
     let grid = |i: usize| if i.is_multiple_of(2) { "V1" } else { "V2" };
 
