@@ -147,6 +147,31 @@ async fn keep(st: &AppState, sha: &PhotoHash, bytes: Bytes) -> Result<(), ApiErr
         .await
 }
 
+/// The size of a stored photo, if it is stored. A photo whose file was
+/// kept but not yet listed in the database (the server stopped between the
+/// two) is listed now, so the files and the database agree again and the
+/// photo is not asked for as missing.
+async fn stored_size(st: &AppState, sha: &PhotoHash) -> Result<Option<u64>, ApiError> {
+    let (blobs, s) = (st.blobs.clone(), sha.clone());
+    let Some(bytes) = tokio::task::spawn_blocking(move || blobs.get(&s))
+        .await?
+        .map_err(ApiError::internal)?
+    else {
+        return Ok(None);
+    };
+    let size = bytes.len() as u64;
+    let mime = sniff(&bytes).unwrap_or("application/octet-stream");
+    let s = sha.clone();
+    st.blocking(move |store| {
+        if store.blob_mime(&s)?.is_none() {
+            store.blob_stored(&s, size, mime)?;
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(Some(size))
+}
+
 /// How much of a photo the server holds.
 #[utoipa::path(head, path = "/api/v1/blobs/{sha256}", tag = "photos",
     params(("sha256" = String, Path, description = "SHA-256 of the photo, lowercase hex")),
@@ -159,17 +184,14 @@ pub async fn head(
 ) -> Result<Response, ApiError> {
     let sha = parse_sha(&sha)?;
     authorise(&st, &caller, &sha).await?;
-    let blobs = st.blobs.clone();
-    let s = sha.clone();
-    let (offset, complete) = tokio::task::spawn_blocking(move || -> anyhow::Result<(u64, bool)> {
-        if let Some(b) = blobs.get(&s)? {
-            return Ok((b.len() as u64, true));
-        }
-        Ok((blobs.partial_len(&s)?, false))
-    })
-    .await?
-    .map_err(ApiError::internal)?;
-    Ok((StatusCode::OK, upload_headers(offset, complete)).into_response())
+    if let Some(size) = stored_size(&st, &sha).await? {
+        return Ok((StatusCode::OK, upload_headers(size, true)).into_response());
+    }
+    let (blobs, s) = (st.blobs.clone(), sha.clone());
+    let offset = tokio::task::spawn_blocking(move || blobs.partial_len(&s))
+        .await?
+        .map_err(ApiError::internal)?;
+    Ok((StatusCode::OK, upload_headers(offset, false)).into_response())
 }
 
 /// Sends the bytes of a photo from `Upload-Offset` on.
@@ -208,14 +230,9 @@ pub async fn patch(
     let length = header_u64(&headers, "upload-length")?
         .ok_or_else(|| ApiError::BadRequest("Upload-Length is required".into()))?;
     let max = st.settings.max_photo_bytes;
-    let blobs = st.blobs.clone();
-    let s = sha.clone();
-    if let Some(b) = tokio::task::spawn_blocking(move || blobs.get(&s))
-        .await?
-        .map_err(ApiError::internal)?
-    {
+    if let Some(size) = stored_size(&st, &sha).await? {
         // Already stored (perhaps by another device): nothing more to send.
-        return Ok((StatusCode::NO_CONTENT, upload_headers(b.len() as u64, true)).into_response());
+        return Ok((StatusCode::NO_CONTENT, upload_headers(size, true)).into_response());
     }
     if length > max {
         let (blobs, s) = (st.blobs.clone(), sha.clone());
@@ -282,12 +299,8 @@ pub async fn put(
 ) -> Result<Response, ApiError> {
     let sha = parse_sha(&sha)?;
     authorise(&st, &caller, &sha).await?;
-    let (blobs, s) = (st.blobs.clone(), sha.clone());
-    if tokio::task::spawn_blocking(move || blobs.exists(&s))
-        .await?
-        .map_err(ApiError::internal)?
-    {
-        return Ok((StatusCode::OK, upload_headers(body.len() as u64, true)).into_response());
+    if let Some(size) = stored_size(&st, &sha).await? {
+        return Ok((StatusCode::OK, upload_headers(size, true)).into_response());
     }
     let len = body.len() as u64;
     keep(&st, &sha, body).await?;

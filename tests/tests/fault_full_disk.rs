@@ -64,9 +64,14 @@ impl Tmpfs {
             .stderr(std::process::Stdio::null())
             .status()
             .is_ok_and(|s| s.success());
-        ok.then(|| Tmpfs {
-            dir: dir.to_owned(),
-        })
+        // Built only once mounted: dropping one unmounts.
+        if ok {
+            Some(Tmpfs {
+                dir: dir.to_owned(),
+            })
+        } else {
+            None
+        }
     }
 
     fn filler(&self) -> PathBuf {

@@ -50,7 +50,7 @@ export function installFakeNative(seed, forms) {
       state: 'pending',
       reason: null,
       urgent,
-      photos: photoHashes.map((hash) => ({ hash, size: store.photos.get(hash)?.bytes ?? 0, uploaded: 0 })),
+      photos: photoHashes.map((hash) => ({ hash, size: store.photos.get(hash)?.bytes ?? 0, uploaded: 0, problem: null })),
     });
   }
 
@@ -243,7 +243,7 @@ export function installFakeNative(seed, forms) {
     },
     sync_status: () => {
       const u = unsynced();
-      return { pending_events: u.events, pending_blobs: u.blobs, rejected: u.rejected, last_sync: store.lastSync, last_error: store.lastError, damaged_photos: [] };
+      return { pending_events: u.events, pending_blobs: u.blobs, rejected: u.rejected, last_sync: store.lastSync, last_error: store.lastError, damaged_photos: store.outbox.flatMap((o) => o.photos).filter((p) => p.problem && p.uploaded < p.size).map(({ hash, problem }) => ({ hash, problem })) };
     },
     outbox: () => store.outbox.map((o) => ({ ...o, photos: o.photos.map((p) => ({ ...p })) })),
   };
