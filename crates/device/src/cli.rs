@@ -660,8 +660,9 @@ fn execute(
             let grid: gridsafe_core::GridCode = grid.parse().context("--grid")?;
             let place = match place {
                 Some(p) => p,
-                None => reference::grid_name(store.conn(), &grid)?
-                    .unwrap_or_else(|| grid.to_string()),
+                None => {
+                    reference::grid_name(store.conn(), &grid)?.unwrap_or_else(|| grid.to_string())
+                }
             };
             let r = record::accident(
                 &mut store,
@@ -799,7 +800,11 @@ fn task_command(
                         out,
                         "  {} {}",
                         target.target.code(),
-                        if target.covered_at.is_some() { "covered" } else { "to check" }
+                        if target.covered_at.is_some() {
+                            "covered"
+                        } else {
+                            "to check"
+                        }
                     )?;
                 }
             }

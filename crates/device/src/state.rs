@@ -207,6 +207,8 @@ pub struct CheckItem {
 pub struct Listing {
     pub hazards: Vec<HazardItem>,
     pub checks: Vec<CheckItem>,
+    /// Meetings, banquets, promises and accidents.
+    pub records: Vec<crate::township::RecordView>,
 }
 
 pub(crate) fn event_syncs(
@@ -312,5 +314,9 @@ pub fn list(conn: &Connection) -> Result<Listing, DeviceError> {
             });
         }
     }
-    Ok(Listing { hazards, checks })
+    Ok(Listing {
+        hazards,
+        checks,
+        records: crate::township::records(conn)?,
+    })
 }
