@@ -158,6 +158,8 @@ pub enum CheckCommand {
     },
 }
 
+// Parsed once per run: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum TaskCommand {
     /// The tasks of this device's grids (pulled at the last sync).
