@@ -8,15 +8,17 @@ use chrono::Utc;
 use gridsafe_core::location::Location;
 use gridsafe_core::reading::Readings;
 use gridsafe_core::{
-    GridCode, GridNode, HazardId, HazardLevel, PhotoHash, PointCode, Sector, Verdict,
+    GridCode, GridNode, HazardId, HazardLevel, PhotoHash, PointCode, Sector, TaskId, Verdict,
 };
 use gridsafe_device::Store;
 use gridsafe_device::app::{
-    self, AppError, HazardDetail, HazardView, NewCheck, NewHazard, NewRectification, OutboxItem,
-    PhotoRef, PointView, Session, SyncStatus,
+    self, AppError, HazardDetail, HazardView, NewAccident, NewBanquet, NewCheck, NewHazard,
+    NewMeeting, NewPromise, NewRectification, NewTaskCheck, OutboxItem, PhotoRef, PointView,
+    Session, SyncStatus, TaskCheckSaved,
 };
 use gridsafe_device::photo::PhotoLimits;
 use gridsafe_device::sync::SyncReport;
+use gridsafe_device::township::{RecordView, TaskView};
 use tauri::State;
 use tauri::ipc::{InvokeBody, Request};
 
@@ -188,4 +190,44 @@ pub async fn sync_status(home: State<'_, Home>) -> Answer<SyncStatus> {
 #[tauri::command]
 pub async fn outbox(home: State<'_, Home>) -> Answer<Vec<OutboxItem>> {
     with_store(&home, |s| app::outbox(s)).await
+}
+
+#[tauri::command]
+pub async fn tasks(home: State<'_, Home>) -> Answer<Vec<TaskView>> {
+    with_store(&home, |s| app::tasks(s, Utc::now())).await
+}
+
+#[tauri::command]
+pub async fn task(home: State<'_, Home>, id: TaskId) -> Answer<Option<TaskView>> {
+    with_store(&home, move |s| app::task(s, id, Utc::now())).await
+}
+
+#[tauri::command]
+pub async fn records(home: State<'_, Home>) -> Answer<Vec<RecordView>> {
+    with_store(&home, |s| app::records(s)).await
+}
+
+#[tauri::command]
+pub async fn add_task_check(home: State<'_, Home>, check: NewTaskCheck) -> Answer<TaskCheckSaved> {
+    with_store(&home, move |s| app::add_task_check(s, check)).await
+}
+
+#[tauri::command]
+pub async fn add_meeting(home: State<'_, Home>, meeting: NewMeeting) -> Answer<String> {
+    with_store(&home, move |s| app::add_meeting(s, meeting)).await
+}
+
+#[tauri::command]
+pub async fn add_banquet(home: State<'_, Home>, banquet: NewBanquet) -> Answer<String> {
+    with_store(&home, move |s| app::add_banquet(s, banquet)).await
+}
+
+#[tauri::command]
+pub async fn add_promise(home: State<'_, Home>, promise: NewPromise) -> Answer<String> {
+    with_store(&home, move |s| app::add_promise(s, promise)).await
+}
+
+#[tauri::command]
+pub async fn add_accident(home: State<'_, Home>, accident: NewAccident) -> Answer<String> {
+    with_store(&home, move |s| app::add_accident(s, accident)).await
 }

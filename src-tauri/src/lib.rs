@@ -40,5 +40,13 @@ pub fn build<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R>
         commands::sync,
         commands::sync_status,
         commands::outbox,
+        commands::tasks,
+        commands::task,
+        commands::records,
+        commands::add_task_check,
+        commands::add_meeting,
+        commands::add_banquet,
+        commands::add_promise,
+        commands::add_accident,
     ])
 }

@@ -128,6 +128,30 @@ async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
   }
 }
 
+/** A task of my grids, folded on the phone (see crates/device/src/township.rs). */
+export interface TaskView {
+  task: string;
+  kind: string;
+  sector: string | null;
+  title: string;
+  grid: GridCode;
+  due: string;
+  items: string[];
+  targets: { target: { kind: 'grid' | 'point'; code: string }; covered_at: string | null; failed: string[] }[];
+  status: 'open' | 'done' | 'overdue';
+  targets_total: number;
+  targets_covered: number;
+}
+
+export interface NewMeeting {
+  grid: GridCode;
+  held_on: string;
+  topic: string;
+  attendees: string[];
+  minutes: string | null;
+  photos: PhotoHash[];
+}
+
 export const api = {
   session: () => call<Session | null>('session'),
   enroll: (server: string, username: string, password: string) =>
@@ -150,6 +174,8 @@ export const api = {
   sync: () => call<SyncReport>('sync'),
   syncStatus: () => call<SyncStatus>('sync_status'),
   outbox: () => call<OutboxItem[]>('outbox'),
+  tasks: () => call<TaskView[]>('tasks'),
+  addMeeting: (meeting: NewMeeting) => call<string>('add_meeting', { meeting }),
 };
 
 export type Api = typeof api;

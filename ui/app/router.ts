@@ -16,6 +16,7 @@ import PointCheck from './views/PointCheck.vue';
 import PointList from './views/PointList.vue';
 import Settings from './views/Settings.vue';
 import SyncView from './views/SyncView.vue';
+import TaskList from './views/TaskList.vue';
 import { loadSession } from './composables/useSession';
 import { showError } from './notify';
 
@@ -64,6 +65,7 @@ export function createAppRouter(): Router {
         component: PointCheck,
         meta: { title: 'title.check', tab: 'points', form: true, parent: '/points' },
       },
+      { path: '/tasks', component: TaskList, meta: { title: 'title.tasks', tab: 'home', parent: '/' } },
       { path: '/sync', component: SyncView, meta: { title: 'title.sync', tab: 'sync' } },
       { path: '/settings', component: Settings, meta: { title: 'title.settings', tab: 'settings' } },
       { path: '/:rest(.*)*', redirect: '/' },

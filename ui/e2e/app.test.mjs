@@ -361,6 +361,18 @@ for (const locale of ['zh-CN', 'en']) {
       await screen('sync-done');
     });
 
+    step('tasks: the tasks of my grids with their checklist and coverage', async () => {
+      await page.getByTestId('tab-home').click();
+      await page.getByTestId('home-tasks').click();
+      await page.getByTestId('task-item').waitFor();
+      const text = await page.getByTestId('task-item').innerText();
+      assert.ok(text.includes('第四季度安全生产大检查'));
+      assert.ok(text.includes(t('keys.task_kind.quarterly_check')));
+      assert.ok(text.includes(t('keys.checklist_item.fire_equipment')));
+      assert.ok(text.includes(t('tasks.covered', { n: 1, m: 2 })));
+      await screen('tasks');
+    });
+
     step('settings: language and account; sign-out refused while data waits, kept after two questions', async () => {
       await page.getByTestId('tab-settings').click();
       await page.getByTestId('account').waitFor();

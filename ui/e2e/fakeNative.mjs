@@ -13,6 +13,7 @@ export function installFakeNative(seed, forms) {
     session: null,
     hazards: new Map(seed.hazards.map((h) => [h.state.id, h])),
     points: seed.points,
+    tasks: seed.tasks ?? [],
     outbox: seed.outbox,
     photos: new Map(Object.entries(seed.photos).map(([hash, thumb]) => [hash, { thumb, bytes: 180_000 }])),
     lastSync: seed.lastSync,
@@ -141,6 +142,7 @@ export function installFakeNative(seed, forms) {
     },
     grids: () => (requireSession(), seed.grids),
     points: () => (requireSession(), store.points),
+    tasks: () => (requireSession(), store.tasks ?? []),
     hazards: () => {
       requireSession();
       return [...store.hazards.values()].map((h) => (refreshHazardSync(h), { state: h.state, sync: h.sync }));

@@ -248,7 +248,28 @@ export function makeSeed(now = Date.now()) {
     { seq: 2, event_id: h5.id, kind: 'hazard_reported', summary: '上报隐患：河边洗衣台无护栏、无救生圈', state: 'rejected', reason: rejectReason, urgent: false, photos: [] },
   ];
 
+  const tasks = [
+    {
+      task: '0190e5a0-0000-7000-8000-00000000aa01',
+      kind: 'quarterly_check',
+      sector: null,
+      title: '第四季度安全生产大检查',
+      grid: 'QS',
+      due: date(now + 10 * DAY),
+      items: ['fire_equipment', 'emergency_exits'],
+      note: null,
+      targets: [
+        { target: { kind: 'grid', code: 'QS-WJ' }, covered_at: iso(now - DAY), failed: [], hazards: [] },
+        { target: { kind: 'grid', code: 'QS-LJ' }, covered_at: null, failed: [], hazards: [] },
+      ],
+      status: 'open',
+      targets_total: 2,
+      targets_covered: 1,
+    },
+  ];
+
   return {
+    tasks,
     account: { user, role: 'inspector', grids: ['QS-WJ', 'QS-LJ'], server: 'https://aq.qingshan.example.cn', device_id: device },
     password: 'anquan2025',
     grids,

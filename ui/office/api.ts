@@ -285,6 +285,52 @@ export interface DutyReminder {
   due: string | null;
 }
 
+export interface TaskItem {
+  task: string;
+  kind: string;
+  sector: string | null;
+  title: string;
+  grid: string;
+  due: string;
+  items: string[];
+  targets: { target: { kind: 'grid' | 'point'; code: string }; covered_at: string | null; failed: string[]; hazards: string[] }[];
+  status: 'open' | 'done' | 'overdue';
+  targets_total: number;
+  targets_covered: number;
+  days_overdue: number;
+}
+
+export interface NewTask {
+  kind: string;
+  sector?: string | null;
+  title: string;
+  grid: string;
+  targets: { kind: 'grid' | 'point'; code: string }[];
+  due: string;
+  items: string[];
+}
+
+export interface RecordItem {
+  id: string;
+  grid: string;
+  kind: string;
+  author: string;
+  at: string;
+  body: { type: string; data: Record<string, unknown> };
+  photos: { url: string; thumb_url: string }[];
+}
+
+export interface CoverageRow {
+  grid: string;
+  name: string;
+  quarterly_check: boolean;
+  meetings: number;
+  points: number;
+  point_checks: number;
+  missed_point_checks: number;
+  complete: boolean;
+}
+
 // ---- calls ----
 
 export const api = {
@@ -352,6 +398,14 @@ export const api = {
     request<UserItem>('POST', '/api/v1/users', u),
   changeUser: (name: string, c: { role?: Role; grids?: string[]; password?: string }) =>
     request<UserItem>('PATCH', `/api/v1/users/${encodeURIComponent(name)}`, c),
+  tasks: (grid?: string) => request<TaskItem[]>('GET', `/api/v1/tasks${query({ grid })}`),
+  createTask: (t: NewTask) => request<TaskItem>('POST', '/api/v1/tasks', t),
+  records: (kind: string, grid?: string) =>
+    request<RecordItem[]>('GET', `/api/v1/records/${kind}${query({ grid })}`),
+  switchDuty: (d: { grid: string; points: string[]; on: boolean; interval_hours?: number }) =>
+    request<unknown>('POST', '/api/v1/duty', d),
+  coverage: (grid: string | undefined, quarter: string) =>
+    request<{ rows: CoverageRow[] }>('GET', `/api/v1/coverage${query({ grid, quarter })}`),
   devices: () => request<DeviceItem[]>('GET', '/api/v1/devices'),
   revokeDevice: (id: string) =>
     request<DeviceItem>('POST', `/api/v1/devices/${encodeURIComponent(id)}/revoke`),

@@ -19,6 +19,7 @@ export const routes: RouteRecordRaw[] = [
   },
   { path: '/map', name: 'map', component: () => import('./views/MapView.vue') },
   { path: '/points', name: 'points', component: () => import('./views/Points.vue') },
+  { path: '/records', name: 'records', component: () => import('./views/Records.vue') },
   { path: '/admin/import', name: 'admin-import', component: () => import('./views/AdminImport.vue') },
   { path: '/admin/users', name: 'admin-users', component: () => import('./views/AdminUsers.vue') },
   {

@@ -10,14 +10,15 @@ use std::collections::BTreeMap;
 
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
+use gridsafe_core::event::ItemOutcome;
 use gridsafe_core::event::{EntityRef, Event, EventBody, EventKind};
 use gridsafe_core::hazard::{HazardState, Superseded};
 use gridsafe_core::location::Location;
-use gridsafe_core::point::{self, LastCheck, MonitoringPoint};
+use gridsafe_core::point::{self, LastCheck, MonitoringPoint, PointDuty};
 use gridsafe_core::reading::{self, Readings};
 use gridsafe_core::{
-    GridCode, GridNode, HazardId, HazardLevel, PhotoHash, PointCode, Role, Sector, StableKey,
-    Username, Verdict,
+    BannedDish, GridCode, GridNode, HazardId, HazardLevel, ItemResult, PhotoHash, PointCode,
+    PromiseKind, Role, Sector, StableKey, TaskId, Username, Verdict,
 };
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -31,10 +32,11 @@ use crate::record::{self, CheckDraft, HazardDraft, PhotoInput, RectificationDraf
 use crate::reference;
 use crate::store::{self, Store, keys};
 use crate::sync::{self, NoProgress, SyncError, SyncOptions, SyncReport};
+use crate::township::{self, RecordView, TaskView};
 
-/// How long a monitoring point may go unchecked before it is due. The phone
-/// does not know yet whether the office has switched on flood-season duty,
-/// so it uses the everyday interval.
+/// How long a monitoring point may go unchecked before it is due, outside
+/// flood-season duty; a point the office put on duty takes the duty's
+/// interval (see [`points`]).
 pub fn check_interval() -> Duration {
     point::check_interval(false, point::DEFAULT_CHECK_INTERVAL_DAYS)
 }
@@ -107,6 +109,8 @@ pub struct PointView {
     pub point: MonitoringPoint,
     pub last_check: Option<LastCheck>,
     pub check_due: bool,
+    /// The flood-season duty the office put the point under, if any.
+    pub duty: Option<PointDuty>,
 }
 
 /// A photo kept on the phone, with its thumbnail as a `data:` URL.
@@ -181,6 +185,236 @@ pub struct NewCheck {
     pub photos: Vec<PhotoHash>,
 }
 
+/// A task's check as the task screen sends it; a failed item may be
+/// reported as a hazard in the same step.
+#[derive(Debug, Clone, Deserialize)]
+pub struct NewTaskCheck {
+    pub task: TaskId,
+    pub target: String,
+    pub results: Vec<ItemOutcome>,
+    #[serde(default)]
+    pub hazard: Option<TaskHazard>,
+    pub note: Option<String>,
+    pub location: Option<Location>,
+    pub photos: Vec<PhotoHash>,
+}
+
+/// The hazard a failed item becomes.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TaskHazard {
+    pub description: String,
+    pub level: HazardLevel,
+    /// Default: the task's sector, or the first failed item's.
+    #[serde(default)]
+    pub sector: Option<Sector>,
+}
+
+/// What a task's check saved: the check, and the hazard it raised.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskCheckSaved {
+    pub task: String,
+    pub hazard: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct NewMeeting {
+    pub grid: GridCode,
+    pub held_on: chrono::NaiveDate,
+    pub topic: String,
+    #[serde(default)]
+    pub attendees: Vec<String>,
+    #[serde(default)]
+    pub minutes: Option<String>,
+    pub photos: Vec<PhotoHash>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct NewBanquet {
+    pub grid: GridCode,
+    pub host: String,
+    pub held_on: chrono::NaiveDate,
+    pub tables: u32,
+    #[serde(default)]
+    pub cook: Option<String>,
+    #[serde(default)]
+    pub samples_kept: bool,
+    #[serde(default)]
+    pub banned_dishes_absent: Vec<BannedDish>,
+    pub photos: Vec<PhotoHash>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct NewPromise {
+    pub grid: GridCode,
+    pub kind: PromiseKind,
+    pub party: String,
+    #[serde(default)]
+    pub signed_on: Option<chrono::NaiveDate>,
+    #[serde(default)]
+    pub note: Option<String>,
+    pub photos: Vec<PhotoHash>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct NewAccident {
+    pub grid: GridCode,
+    pub sector: Sector,
+    pub occurred_at: DateTime<Utc>,
+    pub place: String,
+    pub deaths: u32,
+    pub injuries: u32,
+    pub description: String,
+    #[serde(default)]
+    pub location: Option<Location>,
+    pub photos: Vec<PhotoHash>,
+}
+
+/// The tasks of the phone's grids, open and overdue first.
+pub fn tasks(store: &Store, now: DateTime<Utc>) -> Result<Vec<TaskView>> {
+    Ok(township::tasks(store.conn(), township::local_today(now))?)
+}
+
+pub fn task(store: &Store, id: TaskId, now: DateTime<Utc>) -> Result<Option<TaskView>> {
+    Ok(township::task(
+        store.conn(),
+        id,
+        township::local_today(now),
+    )?)
+}
+
+/// Meetings, banquets, promises and accidents on the phone, newest first.
+pub fn records(store: &Store) -> Result<Vec<RecordView>> {
+    Ok(township::records(store.conn())?)
+}
+
+pub fn add_task_check(store: &mut Store, c: NewTaskCheck) -> Result<TaskCheckSaved> {
+    let limits = PhotoLimits::default();
+    let view = township::task(store.conn(), c.task, township::local_today(Utc::now()))?
+        .ok_or(DeviceError::UnknownTask(c.task))?;
+    let mut hazards = Vec::new();
+    let mut raised = None;
+    if let Some(h) = c.hazard {
+        let grid = match township::target(&view.task, &c.target) {
+            Some(gridsafe_core::event::TaskTarget::Grid(g)) => g,
+            Some(gridsafe_core::event::TaskTarget::Point(p)) => {
+                reference::point(store.conn(), &p)?
+                    .ok_or(DeviceError::UnknownPoint(p))?
+                    .1
+            }
+            None => {
+                return Err(AppError::Input(format!(
+                    "{} is not a target of this task",
+                    c.target
+                )));
+            }
+        };
+        let sector = h.sector.or(view.task.sector).unwrap_or_else(|| {
+            c.results
+                .iter()
+                .find(|o| o.result == ItemResult::Fail)
+                .map_or(Sector::Other, |o| o.item.sector())
+        });
+        let r = record::hazard(
+            store,
+            HazardDraft {
+                grid,
+                sector,
+                level: h.level,
+                description: h.description,
+                place: None,
+                location: c.location,
+                photos: kept(c.photos.clone()),
+            },
+            &limits,
+        )?;
+        hazards.push(
+            r.id.parse()
+                .map_err(|e: gridsafe_core::ids::IdError| AppError::Input(e.to_string()))?,
+        );
+        raised = Some(r.id);
+    }
+    let r = record::task_check(
+        store,
+        record::TaskCheckDraft {
+            task: c.task,
+            target: c.target,
+            results: c
+                .results
+                .iter()
+                .map(|o| format!("{}={}", o.item.key(), o.result.key()))
+                .collect(),
+            hazards,
+            note: c.note.filter(|n| !n.trim().is_empty()),
+            location: c.location,
+            photos: kept(c.photos),
+        },
+        &limits,
+    )?;
+    Ok(TaskCheckSaved {
+        task: r.id,
+        hazard: raised,
+    })
+}
+
+pub fn add_meeting(store: &mut Store, m: NewMeeting) -> Result<String> {
+    let d = record::MeetingDraft {
+        grid: m.grid,
+        held_on: m.held_on,
+        topic: m.topic,
+        attendees: m
+            .attendees
+            .into_iter()
+            .filter(|a| !a.trim().is_empty())
+            .collect(),
+        minutes: m.minutes.filter(|n| !n.trim().is_empty()),
+        photos: kept(m.photos),
+    };
+    Ok(record::meeting(store, d, &PhotoLimits::default())?.id)
+}
+
+pub fn add_banquet(store: &mut Store, b: NewBanquet) -> Result<String> {
+    let d = record::BanquetDraft {
+        grid: b.grid,
+        host: b.host,
+        held_on: b.held_on,
+        tables: b.tables,
+        cook: b.cook.filter(|n| !n.trim().is_empty()),
+        samples_kept: b.samples_kept,
+        banned_dishes_absent: b.banned_dishes_absent,
+        photos: kept(b.photos),
+    };
+    Ok(record::banquet(store, d, &PhotoLimits::default())?.id)
+}
+
+pub fn add_promise(store: &mut Store, p: NewPromise) -> Result<String> {
+    let d = record::PromiseDraft {
+        grid: p.grid,
+        kind: p.kind,
+        party: p.party,
+        signed_on: p
+            .signed_on
+            .unwrap_or_else(|| township::local_today(Utc::now())),
+        note: p.note.filter(|n| !n.trim().is_empty()),
+        photos: kept(p.photos),
+    };
+    Ok(record::promise(store, d, &PhotoLimits::default())?.id)
+}
+
+pub fn add_accident(store: &mut Store, a: NewAccident) -> Result<String> {
+    let d = record::AccidentDraft {
+        grid: a.grid,
+        sector: a.sector,
+        occurred_at: a.occurred_at,
+        place: a.place,
+        deaths: a.deaths,
+        injuries: a.injuries,
+        description: a.description,
+        location: a.location,
+        photos: kept(a.photos),
+    };
+    Ok(record::accident(store, d, &PhotoLimits::default())?.id)
+}
+
 pub fn session(store: &Store) -> Result<Option<Session>> {
     Ok(store.enrollment()?.map(|e| Session {
         user: e.user,
@@ -237,12 +471,20 @@ fn point_checks(store: &Store, code: &PointCode) -> Result<Vec<Event>> {
 
 pub fn points(store: &Store, now: DateTime<Utc>) -> Result<Vec<PointView>> {
     let mut out = Vec::new();
+    let duties = township::duties(store.conn())?;
     for p in reference::points(store.conn())? {
         let checks = point_checks(store, &p.code)?;
         let last = point::last_check(&checks);
+        let duty = duties.get(&p.code).cloned();
+        let interval = point::point_interval(
+            duty.as_ref().map(|d| d.interval_hours),
+            false,
+            point::DEFAULT_CHECK_INTERVAL_DAYS,
+        );
         out.push(PointView {
-            check_due: point::check_due(last.as_ref(), check_interval(), now),
+            check_due: point::check_due(last.as_ref(), interval, now),
             last_check: last,
+            duty,
             point: p,
         });
     }

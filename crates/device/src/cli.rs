@@ -158,6 +158,8 @@ pub enum CheckCommand {
     },
 }
 
+// Parsed once per run: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum TaskCommand {
     /// The tasks of this device's grids (pulled at the last sync).
@@ -660,8 +662,9 @@ fn execute(
             let grid: gridsafe_core::GridCode = grid.parse().context("--grid")?;
             let place = match place {
                 Some(p) => p,
-                None => reference::grid_name(store.conn(), &grid)?
-                    .unwrap_or_else(|| grid.to_string()),
+                None => {
+                    reference::grid_name(store.conn(), &grid)?.unwrap_or_else(|| grid.to_string())
+                }
             };
             let r = record::accident(
                 &mut store,
@@ -800,7 +803,11 @@ fn task_command(
                         out,
                         "  {} {}",
                         target.target.code(),
-                        if target.covered_at.is_some() { "covered" } else { "to check" }
+                        if target.covered_at.is_some() {
+                            "covered"
+                        } else {
+                            "to check"
+                        }
                     )?;
                 }
             }

@@ -213,6 +213,8 @@ pub struct CheckItem {
 pub struct Listing {
     pub hazards: Vec<HazardItem>,
     pub checks: Vec<CheckItem>,
+    /// Meetings, banquets, promises and accidents.
+    pub records: Vec<crate::township::RecordView>,
 }
 
 pub(crate) fn event_syncs(
@@ -341,5 +343,9 @@ pub fn list(conn: &Connection, damaged: &[DamagedPhoto]) -> Result<Listing, Devi
             });
         }
     }
-    Ok(Listing { hazards, checks })
+    Ok(Listing {
+        hazards,
+        checks,
+        records: crate::township::records(conn)?,
+    })
 }

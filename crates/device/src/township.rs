@@ -189,3 +189,105 @@ pub fn duties(conn: &Connection) -> Result<HashMap<PointCode, PointDuty>, Device
         .filter_map(|p| duty_of(&p, &events).map(|d| (p, d)))
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outbox;
+    use crate::photo::PhotoLimits;
+    use crate::record::{self, TaskCheckDraft};
+    use crate::testing;
+    use gridsafe_core::event::{DutyStarted, TaskCreated};
+    use gridsafe_core::{DeviceId, DutyId, EventId, Hlc, TaskKind};
+
+    fn pulled(store: &crate::store::Store, cursor: u64, body: EventBody) {
+        let ev = Event {
+            id: EventId::new(),
+            hlc: Hlc {
+                wall_ms: 1_000 + cursor,
+                counter: 0,
+                node: DeviceId::new(),
+            },
+            author: "office".parse().unwrap(),
+            device: DeviceId::new(),
+            body,
+        };
+        outbox::store_event(store.conn(), &ev, false, Some(cursor)).unwrap();
+    }
+
+    #[test]
+    fn a_pulled_task_is_listed_and_checked_offline() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = testing::enrolled(dir.path(), "http://127.0.0.1:9");
+        let task = TaskId::new();
+        pulled(
+            &store,
+            1,
+            EventBody::TaskCreated(TaskCreated {
+                task,
+                kind: TaskKind::FloodSeasonCheck,
+                sector: None,
+                title: "汛期检查".into(),
+                grid: "T".parse().unwrap(),
+                targets: vec![
+                    TaskTarget::Point("LS-1".parse().unwrap()),
+                    TaskTarget::Grid("U1".parse().unwrap()),
+                ],
+                due: "2026-08-31".parse().unwrap(),
+                items: vec![gridsafe_core::ChecklistItem::WarningSigns],
+                note: None,
+            }),
+        );
+        pulled(
+            &store,
+            2,
+            EventBody::DutyStarted(DutyStarted {
+                duty: DutyId::new(),
+                grid: "V1".parse().unwrap(),
+                points: vec!["LS-1".parse().unwrap()],
+                interval_hours: 12,
+                note: None,
+            }),
+        );
+        let day: NaiveDate = "2026-08-01".parse().unwrap();
+        let list = tasks(store.conn(), day).unwrap();
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0].status, TaskStatus::Open);
+
+        let draft = |target: &str| TaskCheckDraft {
+            task,
+            target: target.into(),
+            results: vec!["warning_signs=fail".into()],
+            hazards: vec![],
+            note: None,
+            location: None,
+            photos: vec![],
+        };
+        let err = record::task_check(&mut store, draft("V9"), &PhotoLimits::default()).unwrap_err();
+        assert!(
+            err.to_string().contains("its targets are: LS-1, U1"),
+            "{err}"
+        );
+        let r = record::task_check(&mut store, draft("LS-1"), &PhotoLimits::default()).unwrap();
+        assert_eq!(r.id, task.to_string());
+        let t = task_view(&store, task, day);
+        assert_eq!(t.targets_covered, 1);
+        assert_eq!(
+            t.task.targets[0].failed,
+            vec![gridsafe_core::ChecklistItem::WarningSigns]
+        );
+        assert_eq!(t.sync, RecordSync::Pending);
+        record::task_check(&mut store, draft("U1"), &PhotoLimits::default()).unwrap();
+        assert_eq!(task_view(&store, task, day).status, TaskStatus::Done);
+
+        let duty = duties(store.conn()).unwrap();
+        assert_eq!(
+            duty[&"LS-1".parse::<PointCode>().unwrap()].interval_hours,
+            12
+        );
+    }
+
+    fn task_view(store: &crate::store::Store, id: TaskId, day: NaiveDate) -> TaskView {
+        task(store.conn(), id, day).unwrap().unwrap()
+    }
+}

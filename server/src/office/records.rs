@@ -20,8 +20,10 @@ use crate::summary::period_or_error;
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RecordEvent {
     pub cursor: u64,
+    /// The event's id (a record's own id is `id` beside it).
+    #[serde(rename = "event")]
     #[schema(value_type = String)]
-    pub id: EventId,
+    pub event_id: EventId,
     pub kind: String,
     pub label: String,
     #[schema(value_type = String)]
@@ -39,7 +41,7 @@ impl From<TrailEvent> for RecordEvent {
     fn from(t: TrailEvent) -> Self {
         RecordEvent {
             cursor: t.cursor,
-            id: t.event.id,
+            event_id: t.event.id,
             kind: t.event.kind().key().to_owned(),
             label: t.event.kind().label(Lang::ZhCn).to_owned(),
             author: t.event.author.clone(),

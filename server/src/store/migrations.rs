@@ -326,4 +326,44 @@ mod tests {
             .unwrap();
         assert_eq!(tables, 8);
     }
+
+    #[test]
+    fn township_tables_are_backfilled_from_stored_events() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for (i, sql) in MIGRATIONS.iter().enumerate().take(2) {
+            conn.execute_batch(sql).unwrap();
+            conn.pragma_update(None, "user_version", i + 1).unwrap();
+        }
+        let accident = r#"{"hlc":{"wall_ms":1782864000000},"body":{"type":"accident_reported","data":{"sector":"road_traffic","occurred_at":"2026-06-30T20:30:00Z","deaths":2,"injuries":1,"place":"国道108线"}}}"#;
+        let check = r#"{"hlc":{"wall_ms":1782864000000},"body":{"type":"check_logged","data":{"point":"LS-1"}}}"#;
+        for (kind, entity, body) in [
+            ("accident_reported", "A1", accident),
+            ("check_logged", "C1", check),
+        ] {
+            conn.execute(
+                "INSERT INTO events (id, kind, entity, grid, author, device, hlc, urgent, received_at, body)
+                 VALUES (?1, ?2, ?3, 'V1', 'li', 'd', 'h', 0, 'now', ?4)",
+                rusqlite::params![format!("e-{entity}"), kind, entity, body],
+            )
+            .unwrap();
+        }
+        migrate(&mut conn).unwrap();
+        let (day, deaths): (String, i64) = conn
+            .query_row(
+                "SELECT occurred_day, deaths FROM accidents WHERE id = 'A1' AND grid_code = 'V1'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(day, "2026-07-01", "a Beijing-time day");
+        assert_eq!(deaths, 2);
+        let at: i64 = conn
+            .query_row(
+                "SELECT at_ms FROM point_checks WHERE point = 'LS-1'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(at, 1_782_864_000_000);
+    }
 }

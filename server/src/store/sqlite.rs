@@ -259,6 +259,16 @@ fn apply_event(
             .map_err(backend)?;
         }
     }
+    if let EventBody::TaskCheckRecorded(c) = &ev.body {
+        // A task is shared by its targets' grids: each of their phones sees
+        // every check of it, so all show the same coverage.
+        tx.execute(
+            "INSERT OR IGNORE INTO event_reach (grid, cursor)
+             SELECT DISTINCT grid_code, ?2 FROM task_targets WHERE task_id = ?1 AND grid_code != ?3",
+            params![c.task.to_string(), cursor, grid.as_str()],
+        )
+        .map_err(backend)?;
+    }
     project_record(tx, ev, &grid, cursor)?;
     let superseded = match (&ev.body, entity) {
         (_, EntityRef::Hazard(h)) => refold_hazard(tx, h, ev, cursor)?,

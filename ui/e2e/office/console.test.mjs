@@ -292,6 +292,26 @@ test('zh-CN: before and after photos open in the zoomable viewer', async () => {
   await page.keyboard.press('Escape');
 });
 
+test('zh-CN: township records: tasks, records, duty and the quarterly self-check', async () => {
+  const page = await signIn(await newPageReady(), 'office', 'demo-office', 'zh-CN');
+  await page.goto(`${BASE}/#/records`);
+  await page.getByTestId('tasks-table').waitFor();
+  await page.getByTestId('task-form').waitFor();
+  await checkZh(page, 'records-tasks');
+  await page.getByRole('tab', { name: '季度自查' }).click();
+  await page.getByTestId('coverage-table').locator('.el-table__row').first().waitFor();
+  const rows = await page.getByTestId('coverage-table').locator('.el-table__row').count();
+  const quarter = await api(page, `/api/v1/coverage?quarter=${encodeURIComponent(await page.evaluate(() => {
+    const d = new Date();
+    return `${d.getFullYear()}-Q${Math.floor(d.getMonth() / 3) + 1}`;
+  }))}`);
+  assert.equal(rows, quarter.rows.length, 'one row per grid of the answer');
+  await checkZh(page, 'records-quarter');
+  await page.getByRole('tab', { name: '汛期值班' }).click();
+  await page.getByTestId('duty-on').waitFor();
+  await checkZh(page, 'records-duty');
+});
+
 test('en: every screen in English', async () => {
   const page = await signIn(await newPageReady(), 'office', 'demo-office', 'en');
   assert.equal(await page.getByTestId('nav-hazards').innerText(), 'Hazards');

@@ -46,7 +46,7 @@ describe('quick phrases', () => {
   it('fill the description on the new-hazard screen, which saves at once', async () => {
     const addHazard = vi.spyOn(api, 'addHazard').mockResolvedValue('H-1');
     vi.spyOn(api, 'sync').mockResolvedValue({ pushed: 0, accepted: 0, rejected: 0, blobs_uploaded: 0, pulled: 0 });
-    vi.spyOn(api, 'syncStatus').mockResolvedValue({ pending_events: 1, pending_blobs: 0, rejected: 0, last_sync: null, last_error: null });
+    vi.spyOn(api, 'syncStatus').mockResolvedValue({ pending_events: 1, pending_blobs: 0, rejected: 0, last_sync: null, last_error: null, damaged_photos: [] });
     const { wrapper, router } = await mountAt(HazardNew, '/hazards/new', '/hazards/new');
     // No sector yet, so no phrases.
     expect(wrapper.find('[data-testid="quick-phrases"]').exists()).toBe(false);
