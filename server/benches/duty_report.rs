@@ -90,7 +90,11 @@ fn town(dir: &std::path::Path, year: i32) -> Arc<dyn Store> {
                 photos: vec![],
             });
             store
-                .append(&event(device, day.timestamp_millis() as u64, body), &Anything, false)
+                .append(
+                    &event(device, day.timestamp_millis() as u64, body),
+                    &Anything,
+                    false,
+                )
                 .unwrap();
         }
         day += Duration::days(1);

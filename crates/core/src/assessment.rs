@@ -377,7 +377,9 @@ impl Rubric {
             if !seen.insert(d.kind) {
                 return Err(RubricError::DuplicateKind(d.kind.key().into()));
             }
-            if !(d.points.is_finite() && d.points >= 0.0) || d.cap.is_some_and(|c| !(c >= 0.0)) {
+            if !(d.points.is_finite() && d.points >= 0.0)
+                || d.cap.is_some_and(|c| c.is_nan() || c < 0.0)
+            {
                 return Err(RubricError::Negative(d.kind.key().into()));
             }
         }
