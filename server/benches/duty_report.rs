@@ -58,7 +58,7 @@ fn town(dir: &std::path::Path, year: i32) -> Arc<dyn Store> {
             hazard: HazardId::new(),
             grid: villages[i as usize % 5].clone(),
             sector: Sector::ALL[i as usize % Sector::ALL.len()],
-            level: if i % 50 == 0 {
+            level: if i.is_multiple_of(50) {
                 HazardLevel::Major
             } else {
                 HazardLevel::General
@@ -76,7 +76,7 @@ fn town(dir: &std::path::Path, year: i32) -> Arc<dyn Store> {
     let mut day = Utc.with_ymd_and_hms(year, 6, 1, 1, 0, 0).unwrap();
     while day.month() <= 9 {
         for (n, p) in points.iter().enumerate() {
-            if (day.ordinal() as usize + n) % 10 == 0 {
+            if (day.ordinal() as usize + n).is_multiple_of(10) {
                 continue;
             }
             let body = EventBody::CheckLogged(CheckLogged {
