@@ -251,6 +251,22 @@ fn assessment_scores_ranks_vetoes_and_takes_a_rubric_only_when_saved() {
     let office2 = s.login("office2");
     let (status, e) = office2.get(&format!("/api/v1/assessment?grid=T&period={y}"));
     assert_error(status, &e, 403, "forbidden");
+
+    // Every route is in the OpenAPI document.
+    let (_, doc) = send(s.http().get(s.url("/api/openapi.json")));
+    for p in [
+        "/api/v1/assessment",
+        "/api/v1/assessment/preview",
+        "/api/v1/assessment/rubric",
+        "/api/v1/reports/duty",
+        "/api/v1/reports/duty/reminder",
+    ] {
+        assert!(doc["paths"][p].is_object(), "{p} in OpenAPI");
+    }
+    // The reminder answers, due or not.
+    let (status, r) = office.get("/api/v1/reports/duty/reminder");
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(r["period"].is_null(), r["due"].is_null(), "{r}");
 }
 
 /// The text of a `.docx`'s body and its XML.

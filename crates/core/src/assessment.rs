@@ -377,7 +377,9 @@ impl Rubric {
             if !seen.insert(d.kind) {
                 return Err(RubricError::DuplicateKind(d.kind.key().into()));
             }
-            if !(d.points.is_finite() && d.points >= 0.0) || d.cap.is_some_and(|c| !(c >= 0.0)) {
+            if !(d.points.is_finite() && d.points >= 0.0)
+                || d.cap.is_some_and(|c| c.is_nan() || c < 0.0)
+            {
                 return Err(RubricError::Negative(d.kind.key().into()));
             }
         }
@@ -1102,8 +1104,8 @@ mod tests {
         let today = d(2027, 1, 10);
         let t1 = assess(&rubric, &tree(), period, today, &r, &g("T1")).unwrap();
         assert_eq!(
-            t1.score, 92.0,
-            "two villages × four quarters without a meeting"
+            t1.score, 96.0,
+            "two villages × four quarters without a meeting, capped at 4"
         );
         r.unrecorded.insert(DeductionKind::MissedQuarterlyMeeting);
         let t1 = assess(&rubric, &tree(), period, today, &r, &g("T1")).unwrap();
