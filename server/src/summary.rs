@@ -93,7 +93,7 @@ pub fn parse_period(p: &str) -> Option<(NaiveDate, NaiveDate)> {
 }
 
 /// Each grid's own figures (not yet rolled up).
-fn own_figures(tree: &GridTree, counts: &PeriodCounts) -> HashMap<GridCode, GridSummary> {
+pub fn own_figures(tree: &GridTree, counts: &PeriodCounts) -> HashMap<GridCode, GridSummary> {
     let mut by: HashMap<GridCode, GridSummary> = HashMap::new();
     for (grid, status, level, sector, n) in &counts.hazards {
         let s = by.entry(grid.clone()).or_default();
@@ -224,7 +224,12 @@ pub async fn summary(
             "from {from} is after to {to}"
         )));
     }
-    let counts = st.blocking(move |s| s.period_counts(from, to, day)).await?;
+    // Only the asked grid's subtree is read: a town's counters, not the county's.
+    let subtree = catalog.subtrees(std::slice::from_ref(&code));
+    let scope = (subtree.len() < catalog.tree.len()).then_some(subtree);
+    let counts = st
+        .blocking(move |s| s.period_counts(scope.as_deref(), from, to, day))
+        .await?;
     let own = own_figures(&catalog.tree, &counts);
     let summary = roll_up(&catalog.tree, &own, &code, q.depth.unwrap_or(1).min(4));
     Ok(Json(SummaryAnswer { from, to, summary }))
