@@ -228,7 +228,12 @@ enum Target {
 fn target(rng: &mut StdRng, age_days: i64) -> Target {
     use Target::*;
     let table: &[(Target, u32)] = if age_days < 7 {
-        &[(Reported, 40), (Confirmed, 30), (Rectifying, 20), (Rejected, 10)]
+        &[
+            (Reported, 40),
+            (Confirmed, 30),
+            (Rectifying, 20),
+            (Rejected, 10),
+        ]
     } else if age_days < 60 {
         &[
             (Reported, 5),
@@ -289,7 +294,11 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
         .enumerate()
         .map(|(i, v)| MonitoringPoint {
             code: format!("P-{:05}", i + 1).parse().expect("valid"),
-            name: format!("{}{}", v.name, kinds[i % kinds.len()].label(gridsafe_core::Lang::ZhCn)),
+            name: format!(
+                "{}{}",
+                v.name,
+                kinds[i % kinds.len()].label(gridsafe_core::Lang::ZhCn)
+            ),
             kind: kinds[i % kinds.len()],
             grid: v.code.clone(),
             lat: Some(30.0 + (i % 97) as f64 * 0.01),
@@ -333,7 +342,11 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
             Ok(caller)
         };
         let office = account(format!("office-{:02}", t + 1), Role::Office, 2 * t)?;
-        let field = account(format!("inspector-{:02}", t + 1), Role::Inspector, 2 * t + 1)?;
+        let field = account(
+            format!("inspector-{:02}", t + 1),
+            Role::Inspector,
+            2 * t + 1,
+        )?;
         towns.push(Town {
             code: town,
             office,
@@ -457,7 +470,9 @@ fn hazard(
     let mut at = found;
     let mut step = |rng: &mut StdRng, max_hours: i64| {
         let next = at + Duration::minutes(rng.random_range(30..max_hours * 60));
-        at = next.min(now - Duration::seconds(1)).max(at + Duration::milliseconds(1));
+        at = next
+            .min(now - Duration::seconds(1))
+            .max(at + Duration::milliseconds(1));
         at
     };
     if target == Target::Reported {

@@ -112,7 +112,10 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
             "/api/v1/hazards?level=major&overdue=true".into(),
         ),
         ("text 3+ chars", "/api/v1/hazards?q=脚手架".into()),
-        ("text + town", format!("/api/v1/hazards?q=灭火器&grid={town}")),
+        (
+            "text + town",
+            format!("/api/v1/hazards?q=灭火器&grid={town}"),
+        ),
         ("text 2 chars", "/api/v1/hazards?q=钢瓶".into()),
         ("text rare", "/api/v1/hazards?q=龙门吊未经".into()),
         ("deep page 500", "/api/v1/hazards?page=500".into()),

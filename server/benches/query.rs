@@ -55,7 +55,10 @@ fn county(hazards: u64, grids: u64) -> PathBuf {
     assert!(status.success(), "building gridsafe-load");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    eprintln!("filling {} with {hazards} hazards (made once)", dir.display());
+    eprintln!(
+        "filling {} with {hazards} hazards (made once)",
+        dir.display()
+    );
     let status = Command::new(target.join("release/gridsafe-load"))
         .arg("fill")
         .arg("--data")
@@ -94,7 +97,10 @@ fn bench(c: &mut Criterion) {
 
     let mut g = c.benchmark_group(format!("summary_{hazards}"));
     g.sample_size(30);
-    for (name, from) in [("town_this_year", jan1), ("town_two_years", day - Duration::days(730))] {
+    for (name, from) in [
+        ("town_this_year", jan1),
+        ("town_two_years", day - Duration::days(730)),
+    ] {
         g.bench_function(name, |b| {
             b.iter(|| {
                 let counts = store
@@ -114,10 +120,7 @@ fn bench(c: &mut Criterion) {
     });
     g.finish();
 
-    let page = |q: HazardQuery| HazardQuery {
-        limit: 20,
-        ..q
-    };
+    let page = |q: HazardQuery| HazardQuery { limit: 20, ..q };
     let lists: Vec<(&str, HazardQuery)> = vec![
         ("first_page", page(HazardQuery::default())),
         (

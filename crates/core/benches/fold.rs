@@ -102,19 +102,13 @@ fn trail(rework: usize) -> Vec<Event> {
         office,
         "office",
         next(),
-        EventBody::RectificationVerified(RectificationVerified {
-            hazard,
-            note: None,
-        }),
+        EventBody::RectificationVerified(RectificationVerified { hazard, note: None }),
     ));
     evs.push(event(
         office,
         "office",
         next(),
-        EventBody::HazardClosed(HazardClosed {
-            hazard,
-            note: None,
-        }),
+        EventBody::HazardClosed(HazardClosed { hazard, note: None }),
     ));
     evs
 }

@@ -24,9 +24,9 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 use super::{
-    AppendOutcome, DeviceRecord, HazardQuery, HazardSort, HazardTotal, Incoming, Judge, PeriodCounts,
-    PointStatus, PushOutcome, Rejection, Store, StoreError, StoreResult, TokenRecord, TrailEvent,
-    UserRecord, migrations,
+    AppendOutcome, DeviceRecord, HazardQuery, HazardSort, HazardTotal, Incoming, Judge,
+    PeriodCounts, PointStatus, PushOutcome, Rejection, Store, StoreError, StoreResult, TokenRecord,
+    TrailEvent, UserRecord, migrations,
 };
 use crate::calendar::local_day;
 
@@ -1020,13 +1020,13 @@ impl Store for SqliteStore {
             other.push("listed = ?");
             other_args.push(SqlValue::Integer(listed as i64));
         }
+        let mut text_indexed = false;
         if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             if text.chars().count() >= 3 {
+                text_indexed = true;
                 // The trigram index finds any substring of three characters
                 // or more; a phrase query keeps the text whole.
-                other.push(
-                    "rowid IN (SELECT rowid FROM hazards_fts WHERE hazards_fts MATCH ?)",
-                );
+                other.push("rowid IN (SELECT rowid FROM hazards_fts WHERE hazards_fts MATCH ?)");
                 other_args.push(SqlValue::Text(format!("\"{}\"", text.replace('"', "\"\""))));
             } else {
                 // Shorter than a trigram: a substring test on the rows.
@@ -1064,17 +1064,32 @@ impl Store for SqliteStore {
         };
         self.read(|c| {
             let tx = c.unchecked_transaction()?;
-            // The total: from the per-grid counters when they can answer it
-            // (no row is read), else counted on the rows up to a bound.
+            // The total: for a grid's subtree from its counters (found by
+            // the counters' grid key, no hazard row read); without a grid,
+            // on the covering time index (the narrow filter columns, not
+            // the rows); with a filter the counters cannot answer, on the
+            // rows up to a bound.
             let total = if let Some(t) = q.known_total {
                 t
-            } else if other.is_empty() {
+            } else if other.is_empty() && q.grids.is_some() {
                 let n: i64 = tx.query_row(
                     &format!(
                         "SELECT coalesce(sum(n), 0) FROM hazard_counts WHERE {}",
                         counted_on("day")
                     ),
                     rusqlite::params_from_iter(counted_args.iter()),
+                    |r| r.get(0),
+                )?;
+                HazardTotal {
+                    n: n as u64,
+                    exact: true,
+                }
+            } else if other.is_empty() {
+                let n: i64 = tx.query_row(
+                    &format!(
+                        "SELECT count(*) FROM hazards INDEXED BY hazards_recent WHERE {filter}"
+                    ),
+                    rusqlite::params_from_iter(args.iter()),
                     |r| r.get(0),
                 )?;
                 HazardTotal {
@@ -1124,7 +1139,11 @@ impl Store for SqliteStore {
             // match few (known from the total), start from the filters'
             // own indexes and sort what they find.
             let reported = matches!(q.sort, HazardSort::ReportedDesc | HazardSort::ReportedAsc);
-            let few = total.exact && total.n <= FEW_ROWS;
+            // Only filters with an index of their own (grid, status, free
+            // text) find few rows faster than the covering walk does.
+            let selective =
+                q.grids.is_some() || !q.status.is_empty() || q.overdue_on.is_some() || text_indexed;
+            let few = selective && total.exact && total.n <= FEW_ROWS;
             let (source, order) = match (reported && !few, q.sort) {
                 (true, _) => ("hazards INDEXED BY hazards_recent", order),
                 // Sorting the few found rows; `+` keeps the order from
