@@ -1013,7 +1013,9 @@ impl Store for SqliteStore {
             counted_args.push(SqlValue::Text(to.to_string()));
         }
         if let Some(day) = q.overdue_on {
-            other.push("status IN ('confirmed', 'rectifying') AND deadline < ?");
+            // `+deadline`: the deadline index would match nearly every row;
+            // the open statuses are the selective part.
+            other.push("status IN ('confirmed', 'rectifying') AND +deadline < ?");
             other_args.push(SqlValue::Text(day.to_string()));
         }
         if let Some(listed) = q.listed {
