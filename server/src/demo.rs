@@ -473,7 +473,7 @@ pub fn seed(store: &dyn Store) -> anyhow::Result<Vec<(String, String, Role)>> {
         limit: 1,
         ..Default::default()
     })?;
-    if existing == 0 {
+    if existing.n == 0 {
         Seeder {
             store,
             catalog: &catalog,

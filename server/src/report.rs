@@ -104,7 +104,7 @@ pub async fn gather(
     let tree = &catalog.tree;
     let (from, to) = (period.first_day(), period.last_day());
     let day = today();
-    let (counts, own) = counts_and_figures(st, catalog, from, to).await?;
+    let (counts, own) = counts_and_figures(st, catalog, Some(code), from, to).await?;
     let summary = roll_up(tree, &own, code, 1);
 
     let mut by_sector: BTreeMap<Sector, (u64, u64)> = BTreeMap::new();

@@ -136,7 +136,7 @@ pub fn missed_point_checks(
 }
 
 /// Each grid's own figures (not yet rolled up).
-fn own_figures(
+pub fn own_figures(
     tree: &GridTree,
     counts: &PeriodCounts,
     missed: &[(GridCode, u64, u64)],
@@ -308,7 +308,7 @@ pub async fn summary(
             "from {from} is after to {to}"
         )));
     }
-    let own = figures(&st, &catalog, from, to).await?;
+    let own = figures(&st, &catalog, Some(&code), from, to).await?;
     let summary = roll_up(&catalog.tree, &own, &code, q.depth.unwrap_or(1).min(4));
     Ok(Json(SummaryAnswer { from, to, summary }))
 }
@@ -323,25 +323,37 @@ pub fn period_or_error(p: &str) -> Result<(NaiveDate, NaiveDate), ApiError> {
 }
 
 /// Every grid's own figures for a period, ready to roll up.
+/// With `within`, only that grid's subtree is read: a town's counters, not
+/// the county's.
 pub async fn figures(
     st: &AppState,
     catalog: &Catalog,
+    within: Option<&GridCode>,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<HashMap<GridCode, GridSummary>, ApiError> {
-    Ok(counts_and_figures(st, catalog, from, to).await?.1)
+    Ok(counts_and_figures(st, catalog, within, from, to).await?.1)
 }
 
 /// The stored counts of a period and every grid's own figures made from them.
 pub async fn counts_and_figures(
     st: &AppState,
     catalog: &Catalog,
+    within: Option<&GridCode>,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<(PeriodCounts, HashMap<GridCode, GridSummary>), ApiError> {
     let day = today();
+    let scope = within
+        .map(|code| catalog.subtrees(std::slice::from_ref(code)))
+        .filter(|subtree| subtree.len() < catalog.tree.len());
     let (counts, points) = st
-        .blocking(move |s| Ok((s.period_counts(from, to, day)?, s.point_statuses(None)?)))
+        .blocking(move |s| {
+            Ok((
+                s.period_counts(scope.as_deref(), from, to, day)?,
+                s.point_statuses(None)?,
+            ))
+        })
         .await?;
     let missed = missed_point_checks(
         &points,

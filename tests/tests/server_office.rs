@@ -291,6 +291,13 @@ fn office_actions_and_the_summary() {
     assert_eq!(l["total"], 2);
     let l = ok(office.get("/api/v1/hazards?q=%E7%8E%8B%E5%AE%B6"));
     assert_eq!(l["total"], 7, "every test report is at 王家院子");
+    // Three characters or more go through the trigram index, whatever
+    // events each hazard has had since its report.
+    let l = ok(office.get("/api/v1/hazards?q=%E7%8E%8B%E5%AE%B6%E9%99%A2%E5%AD%90"));
+    assert_eq!(l["total"], 7, "王家院子 through the free-text index");
+    assert_eq!(l["total_exact"], true);
+    let l = ok(office.get("/api/v1/hazards?q=%E9%99%A2%E5%AD%90%E9%87%8C"));
+    assert_eq!(l["total"], 0, "院子里 is in no description or place");
     // The detail: the trail with who, which device, when.
     let d = ok(office.get(&format!("/api/v1/hazards/{}", h[1])));
     let trail = d["events"].as_array().unwrap();

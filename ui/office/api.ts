@@ -116,6 +116,8 @@ export interface HazardItem extends HazardState {
 
 export interface HazardPage {
   total: number;
+  /** False when a free-text, overdue or listed filter matched more than the count's bound. */
+  total_exact: boolean;
   page: number;
   per_page: number;
   items: HazardItem[];

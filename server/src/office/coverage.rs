@@ -110,7 +110,7 @@ pub async fn quarter(
         )));
     }
     let (from, to) = period_or_error(&quarter)?;
-    let own = figures(&st, &catalog, from, to).await?;
+    let own = figures(&st, &catalog, Some(&code), from, to).await?;
     let top = roll_up(&catalog.tree, &own, &code, 1);
     let mut rows = vec![row(&top)];
     rows.extend(top.children.iter().map(row));

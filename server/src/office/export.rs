@@ -25,7 +25,7 @@ use crate::catalog::Catalog;
 use crate::error::ApiError;
 use crate::office::hazards::{ListQuery, filter_query};
 use crate::state::AppState;
-use crate::store::{HazardQuery, HazardSort};
+use crate::store::{HazardQuery, HazardSort, HazardTotal};
 
 const PAGE: u64 = 500;
 const XLSX_MAX_ROWS: u64 = 1_048_575;
@@ -113,10 +113,12 @@ pub(crate) fn row(h: &HazardState, catalog: &Catalog, day: NaiveDate) -> [String
 struct Next {
     offset: u64,
     after: Option<(i64, String)>,
+    /// Counted with the first page, kept for the rest.
+    total: Option<HazardTotal>,
 }
 
 impl Next {
-    fn advance(&self, q: &HazardQuery, items: &[HazardState]) -> Next {
+    fn advance(&self, q: &HazardQuery, total: HazardTotal, items: &[HazardState]) -> Next {
         let keyset = matches!(q.sort, HazardSort::ReportedDesc | HazardSort::ReportedAsc);
         Next {
             offset: self.offset + items.len() as u64,
@@ -124,6 +126,7 @@ impl Next {
                 .last()
                 .filter(|_| keyset)
                 .map(|h| (h.reported_at.timestamp_millis(), h.id.to_string())),
+            total: Some(total),
         }
     }
 }
@@ -132,8 +135,9 @@ async fn page(
     st: &AppState,
     q: &HazardQuery,
     next: &Next,
-) -> Result<(u64, Vec<HazardState>), ApiError> {
+) -> Result<(HazardTotal, Vec<HazardState>), ApiError> {
     let mut q = q.clone();
+    q.known_total = next.total;
     q.offset = next.offset;
     q.after = next.after.clone();
     q.limit = PAGE;
@@ -210,13 +214,13 @@ pub async fn export(
                         }
                         match page(&st, &query, &next).await {
                             Ok((_, items)) if items.is_empty() => None,
-                            Ok((_, items)) => {
+                            Ok((total, items)) => {
                                 let last = (items.len() as u64) < PAGE;
                                 let mut out = Vec::new();
                                 for h in &items {
                                     out.extend(csv_line(&row(h, &catalog, day)));
                                 }
-                                let next = next.advance(&query, &items);
+                                let next = next.advance(&query, total, &items);
                                 Some((Ok(out), (None, next, last)))
                             }
                             Err(e) => {
@@ -236,6 +240,7 @@ pub async fn export(
         }
         "xlsx" => {
             let (total, _) = page(&st, &query, &Next::default()).await?;
+            let total = total.n;
             if total > XLSX_MAX_ROWS {
                 return Err(ApiError::TooLarge(format!(
                     "{total} hazards are more than an Excel sheet holds; narrow the filter or export CSV"
@@ -244,13 +249,18 @@ pub async fn export(
             let mut rows = Vec::new();
             let mut next = Next::default();
             loop {
-                let (_, items) = page(&st, &query, &next).await?;
+                let (total, items) = page(&st, &query, &next).await?;
                 let n = items.len() as u64;
                 rows.extend(items.iter().map(|h| row(h, &catalog, day)));
+                if rows.len() as u64 > XLSX_MAX_ROWS {
+                    return Err(ApiError::TooLarge(format!(
+                        "more than {XLSX_MAX_ROWS} hazards match, more than an Excel sheet holds; narrow the filter or export CSV"
+                    )));
+                }
                 if n < PAGE {
                     break;
                 }
-                next = next.advance(&query, &items);
+                next = next.advance(&query, total, &items);
             }
             let bytes = tokio::task::spawn_blocking(move || xlsx(&rows))
                 .await?
@@ -267,7 +277,7 @@ pub async fn export(
             let mut features = Vec::new();
             let mut next = Next::default();
             loop {
-                let (_, items) = page(&st, &query, &next).await?;
+                let (total, items) = page(&st, &query, &next).await?;
                 let n = items.len() as u64;
                 for h in &items {
                     features.push(feature(h, &catalog, day));
@@ -275,7 +285,7 @@ pub async fn export(
                 if n < PAGE {
                     break;
                 }
-                next = next.advance(&query, &items);
+                next = next.advance(&query, total, &items);
             }
             let doc = serde_json::json!({"type": "FeatureCollection", "features": features});
             let mut resp = serde_json::to_vec(&doc)

@@ -66,7 +66,11 @@ pub struct HazardItem {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HazardPage {
+    /// How many hazards match; at least this many when `total_exact` is
+    /// false (a free-text, overdue or listed filter over many hazards is
+    /// counted up to a bound).
     pub total: u64,
+    pub total_exact: bool,
     pub page: u64,
     pub per_page: u64,
     pub items: Vec<HazardItem>,
@@ -104,6 +108,7 @@ pub async fn filter_query(
         after: None,
         offset: 0,
         limit: 0,
+        known_total: None,
     })
 }
 
@@ -123,7 +128,8 @@ pub async fn list(
     query.limit = per_page;
     let (total, states) = st.blocking(move |s| s.hazards(&query)).await?;
     Ok(Json(HazardPage {
-        total,
+        total: total.n,
+        total_exact: total.exact,
         page,
         per_page,
         items: states

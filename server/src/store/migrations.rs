@@ -290,6 +290,25 @@ CREATE TABLE event_reach (
     PRIMARY KEY (grid, cursor)
 ) WITHOUT ROWID;
 "#,
+    // 4: the office at a million hazards. Free text through an FTS5 trigram
+    // index (substrings, Chinese included) keyed by the hazard's rowid,
+    // which the projection now keeps stable; the list's newest-first walk
+    // reads the filter columns from one covering index instead of the
+    // rows; a grid's own hazards newest first; open hazards by grid and
+    // deadline for the overdue figures.
+    r#"
+CREATE VIRTUAL TABLE hazards_fts USING fts5(
+    description, place, content = '', contentless_delete = 1, tokenize = 'trigram'
+);
+INSERT INTO hazards_fts (rowid, description, place)
+    SELECT rowid, description, coalesce(place, '') FROM hazards;
+DROP INDEX hazards_reported;
+DROP INDEX hazards_status_deadline;
+CREATE INDEX hazards_recent ON hazards
+    (reported_ms, id, grid, status, level, sector, reported_day, deadline, listed);
+CREATE INDEX hazards_grid_recent ON hazards (grid, reported_ms);
+CREATE INDEX hazards_open ON hazards (status, grid, deadline, reported_day);
+"#,
 ];
 
 /// Brings the database up to the latest schema.

@@ -176,6 +176,16 @@ pub struct HazardQuery {
     pub after: Option<(i64, String)>,
     pub offset: u64,
     pub limit: u64,
+    /// The total when already known: a walk page by page counts once.
+    pub known_total: Option<HazardTotal>,
+}
+
+/// How many hazards a list query matches: exact, or at least `n` when the
+/// count was stopped at its bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HazardTotal {
+    pub n: u64,
+    pub exact: bool,
 }
 
 /// The orders the hazard list offers; each is backed by an index.
@@ -342,10 +352,12 @@ pub trait Store: Send + Sync + 'static {
 
     // Current state.
     fn hazard(&self, id: HazardId) -> StoreResult<Option<(HazardState, Vec<TrailEvent>)>>;
-    fn hazards(&self, q: &HazardQuery) -> StoreResult<(u64, Vec<HazardState>)>;
+    fn hazards(&self, q: &HazardQuery) -> StoreResult<(HazardTotal, Vec<HazardState>)>;
     fn point_statuses(&self, grids: Option<&[GridCode]>) -> StoreResult<Vec<PointStatus>>;
+    /// The counters of these grids (`None`: all) for a period.
     fn period_counts(
         &self,
+        grids: Option<&[GridCode]>,
         from: NaiveDate,
         to: NaiveDate,
         today: NaiveDate,

@@ -28,14 +28,22 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 use super::{
-    AppendOutcome, DeviceRecord, HazardQuery, HazardSort, Incoming, Judge, PeriodCounts,
-    PeriodRecords, PointStatus, PushOutcome, RecordKind, Rejection, Store, StoreError,
-    StoreResult, TokenRecord, TrailEvent, UserRecord, full_disk, migrations, records,
+    AppendOutcome, DeviceRecord, HazardQuery, HazardSort, HazardTotal, Incoming, Judge,
+    PeriodCounts, PeriodRecords, PointStatus, PushOutcome, RecordKind, Rejection, Store,
+    StoreError, StoreResult, TokenRecord, TrailEvent, UserRecord, full_disk, migrations, records,
 };
 use crate::calendar::local_day;
 
 /// Readers kept open between requests.
 const READER_POOL: usize = 8;
+
+/// A list total that the counters cannot answer is counted on the rows up
+/// to this many, and reported as "at least" beyond.
+pub const COUNT_BOUND: u64 = 10_000;
+
+/// Up to this many matching hazards, a page in time order is found through
+/// the filters' indexes and sorted; above, by walking the time index.
+const FEW_ROWS: u64 = 5_000;
 
 pub struct SqliteStore {
     path: PathBuf,
@@ -80,6 +88,12 @@ fn day_bounds_ms(from: &str, to: &str) -> (i64, i64) {
             .unwrap_or(0)
     };
     (start(from), start(to) + 24 * 3_600_000)
+}
+
+/// Runs a statement through the connection's statement cache: the ingest
+/// path runs the same few statements for every event.
+fn exec(tx: &Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
+    tx.prepare_cached(sql)?.execute(params)
 }
 
 fn now_text() -> String {
@@ -143,6 +157,30 @@ impl SqliteStore {
         Ok(out)
     }
 
+    /// Stores server-made events in one transaction, each through the same
+    /// rules and apply path as a push or an office action: for bulk loads
+    /// (a county's history) that would spend their time in commits one by
+    /// one. Refused events are answered in place, the rest commit together.
+    pub fn append_batch(
+        &self,
+        events: &[Event],
+        judge: &dyn Judge,
+    ) -> StoreResult<Vec<Result<u64, Rejection>>> {
+        self.write(|tx| {
+            events
+                .iter()
+                .map(|ev| Ok(apply_event(tx, ev, judge)?.map(|(cursor, _, _)| cursor)))
+                .collect()
+        })
+    }
+
+    /// Refreshes the query planner's statistics (after a bulk load).
+    pub fn optimize(&self) -> StoreResult<()> {
+        let conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        conn.execute_batch("ANALYZE; PRAGMA optimize;")
+            .map_err(backend)
+    }
+
     fn bump_catalog(tx: &Transaction) -> rusqlite::Result<()> {
         tx.execute(
             "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'catalog_rev'",
@@ -165,8 +203,8 @@ fn apply_event(
 ) -> StoreResult<Result<Applied, Rejection>> {
     let id = ev.id.to_string();
     let known: bool = tx
-        .query_row("SELECT 1 FROM events WHERE id = ?1", [&id], |_| Ok(()))
-        .optional()
+        .prepare_cached("SELECT 1 FROM events WHERE id = ?1")
+        .and_then(|mut stmt| stmt.query_row([&id], |_| Ok(())).optional())
         .map_err(backend)?
         .is_some();
     if known {
@@ -217,7 +255,8 @@ fn apply_event(
         EntityRef::Duty(d) => d.to_string(),
     };
     let body = serde_json::to_string(ev).map_err(|e| StoreError::Backend(e.into()))?;
-    tx.execute(
+    exec(
+        tx,
         "INSERT INTO events (id, kind, entity, grid, author, device, hlc, urgent, received_at, body)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
@@ -236,7 +275,8 @@ fn apply_event(
     .map_err(backend)?;
     let cursor = tx.last_insert_rowid() as u64;
     for sha in ev.body.photos() {
-        tx.execute(
+        exec(
+            tx,
             "INSERT OR IGNORE INTO photo_refs (sha, cursor, grid, device) VALUES (?1, ?2, ?3, ?4)",
             params![sha.as_str(), cursor, grid.as_str(), ev.device.to_string()],
         )
@@ -283,14 +323,16 @@ fn apply_event(
             )
             .map_err(backend)?;
             let day = local_day(ev.hlc.time()).to_string();
-            tx.execute(
+            exec(
+                tx,
                 "INSERT INTO check_counts (grid, day, verdict, n) VALUES (?1, ?2, ?3, 1)
                  ON CONFLICT DO UPDATE SET n = n + 1",
                 params![grid.as_str(), day, c.verdict.key()],
             )
             .map_err(backend)?;
             // The latest check in clock order decides the point, whatever the arrival order.
-            tx.execute(
+            exec(
+                tx,
                 "INSERT INTO point_state (point, grid, hlc, check_id, verdict, at, by_user)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT (point) DO UPDATE SET grid = excluded.grid, hlc = excluded.hlc,
@@ -550,20 +592,41 @@ fn refold_hazard(
         rows.collect::<rusqlite::Result<_>>().map_err(backend)?
     };
     let state = hazard::fold(&events).map_err(|e| StoreError::Backend(e.into()))?;
-    let old: Option<(String, String, String, String, String)> = tx
-        .query_row(
-            "SELECT grid, reported_day, status, level, sector FROM hazards WHERE id = ?1",
-            [&id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+    type OldRow = (
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+    );
+    let old: Option<OldRow> = tx
+        .prepare_cached(
+            "SELECT grid, reported_day, status, level, sector, description, place
+             FROM hazards WHERE id = ?1",
         )
-        .optional()
+        .and_then(|mut stmt| {
+            stmt.query_row([&id], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ))
+            })
+            .optional()
+        })
         .map_err(backend)?;
     let count = |cell: (&str, &str, &str, &str, &str), delta: i64| {
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO hazard_counts (grid, day, status, level, sector, n) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT DO UPDATE SET n = n + excluded.n",
-            params![cell.0, cell.1, cell.2, cell.3, cell.4, delta],
         )
+        .and_then(|mut stmt| stmt.execute(params![cell.0, cell.1, cell.2, cell.3, cell.4, delta]))
         .map_err(backend)
     };
     if let Some(o) = &old {
@@ -580,27 +643,63 @@ fn refold_hazard(
         ),
         1,
     )?;
-    tx.execute(
-        "INSERT OR REPLACE INTO hazards (id, grid, status, level, sector, listed, deadline, reported_ms,
-           reported_day, description, place, last_cursor, state)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        params![
-            id,
-            state.grid.as_str(),
-            state.status.key(),
-            state.level.key(),
-            state.sector.key(),
-            state.listed.is_some(),
-            state.deadline().map(|d| d.to_string()),
-            state.reported_at.timestamp_millis(),
-            day,
-            state.description,
-            state.place,
-            cursor,
-            serde_json::to_string(&state).map_err(|e| StoreError::Backend(e.into()))?
-        ],
-    )
-    .map_err(backend)?;
+    let state_json = serde_json::to_string(&state).map_err(|e| StoreError::Backend(e.into()))?;
+    // An upsert, not a replace: the row keeps its rowid, which keys the
+    // free-text index.
+    let rowid: i64 = tx
+        .prepare_cached(
+            "INSERT INTO hazards (id, grid, status, level, sector, listed, deadline, reported_ms,
+               reported_day, description, place, last_cursor, state)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+             ON CONFLICT (id) DO UPDATE SET grid = excluded.grid, status = excluded.status,
+               level = excluded.level, sector = excluded.sector, listed = excluded.listed,
+               deadline = excluded.deadline, reported_ms = excluded.reported_ms,
+               reported_day = excluded.reported_day, description = excluded.description,
+               place = excluded.place, last_cursor = excluded.last_cursor, state = excluded.state
+             RETURNING rowid",
+        )
+        .and_then(|mut stmt| {
+            stmt.query_row(
+                params![
+                    id,
+                    state.grid.as_str(),
+                    state.status.key(),
+                    state.level.key(),
+                    state.sector.key(),
+                    state.listed.is_some(),
+                    state.deadline().map(|d| d.to_string()),
+                    state.reported_at.timestamp_millis(),
+                    day,
+                    state.description,
+                    state.place,
+                    cursor,
+                    state_json
+                ],
+                |r| r.get(0),
+            )
+        })
+        .map_err(backend)?;
+    let text_changed = old
+        .as_ref()
+        .is_none_or(|o| o.5 != state.description || o.6 != state.place);
+    if text_changed {
+        if old.is_some() {
+            tx.prepare_cached("DELETE FROM hazards_fts WHERE rowid = ?1")
+                .and_then(|mut stmt| stmt.execute([rowid]))
+                .map_err(backend)?;
+        }
+        tx.prepare_cached(
+            "INSERT INTO hazards_fts (rowid, description, place) VALUES (?1, ?2, ?3)",
+        )
+        .and_then(|mut stmt| {
+            stmt.execute(params![
+                rowid,
+                state.description,
+                state.place.as_deref().unwrap_or("")
+            ])
+        })
+        .map_err(backend)?;
+    }
     Ok(state
         .superseded
         .iter()
@@ -994,7 +1093,8 @@ impl Store for SqliteStore {
                     event: item.event_id,
                     verdict,
                 };
-                tx.execute(
+                exec(
+                    tx,
                     "INSERT INTO pushes (device, seq, event_id, payload_hash, result) VALUES (?1, ?2, ?3, ?4, ?5)",
                     params![
                         dev,
@@ -1157,57 +1257,87 @@ impl Store for SqliteStore {
         })
     }
 
-    fn hazards(&self, q: &HazardQuery) -> StoreResult<(u64, Vec<HazardState>)> {
-        let mut clauses: Vec<&str> = vec!["1 = 1"];
-        let mut args: Vec<SqlValue> = Vec::new();
+    fn hazards(&self, q: &HazardQuery) -> StoreResult<(HazardTotal, Vec<HazardState>)> {
+        // The filters the per-grid counters can answer, as SQL over both
+        // `hazards` (day column `reported_day`) and `hazard_counts` (`day`).
+        let mut counted: Vec<String> = Vec::new();
+        let mut counted_args: Vec<SqlValue> = Vec::new();
+        // The rest, which only the rows can answer.
+        let mut other: Vec<&str> = Vec::new();
+        let mut other_args: Vec<SqlValue> = Vec::new();
         if let Some(g) = &q.grids {
-            clauses.push("grid IN (SELECT value FROM json_each(?))");
-            args.push(SqlValue::Text(codes_json(g)));
+            counted.push("grid IN (SELECT value FROM json_each(?))".into());
+            counted_args.push(SqlValue::Text(codes_json(g)));
         }
         if !q.status.is_empty() {
-            clauses.push("status IN (SELECT value FROM json_each(?))");
+            counted.push("status IN (SELECT value FROM json_each(?))".into());
             let keys: Vec<&str> = q.status.iter().map(|s| s.key()).collect();
-            args.push(SqlValue::Text(
+            counted_args.push(SqlValue::Text(
                 serde_json::to_string(&keys).expect("strings"),
             ));
         }
         if let Some(l) = q.level {
-            clauses.push("level = ?");
-            args.push(SqlValue::Text(l.key().into()));
+            counted.push("level = ?".into());
+            counted_args.push(SqlValue::Text(l.key().into()));
         }
         if let Some(s) = q.sector {
-            clauses.push("sector = ?");
-            args.push(SqlValue::Text(s.key().into()));
-        }
-        if let Some(day) = q.overdue_on {
-            clauses.push("status IN ('confirmed', 'rectifying') AND deadline < ?");
-            args.push(SqlValue::Text(day.to_string()));
-        }
-        if let Some(listed) = q.listed {
-            clauses.push("listed = ?");
-            args.push(SqlValue::Integer(listed as i64));
-        }
-        if let Some(text) = q.text.as_ref().filter(|t| !t.trim().is_empty()) {
-            clauses
-                .push("(description LIKE ? ESCAPE '\\' OR coalesce(place, '') LIKE ? ESCAPE '\\')");
-            let escaped = text
-                .trim()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            let pattern = format!("%{escaped}%");
-            args.push(SqlValue::Text(pattern.clone()));
-            args.push(SqlValue::Text(pattern));
+            counted.push("sector = ?".into());
+            counted_args.push(SqlValue::Text(s.key().into()));
         }
         if let Some(from) = q.from {
-            clauses.push("reported_day >= ?");
-            args.push(SqlValue::Text(from.to_string()));
+            counted.push("{day} >= ?".into());
+            counted_args.push(SqlValue::Text(from.to_string()));
         }
         if let Some(to) = q.to {
-            clauses.push("reported_day <= ?");
-            args.push(SqlValue::Text(to.to_string()));
+            counted.push("{day} <= ?".into());
+            counted_args.push(SqlValue::Text(to.to_string()));
         }
-        let filter = clauses.join(" AND ");
+        if let Some(day) = q.overdue_on {
+            // `+deadline`: the deadline index would match nearly every row;
+            // the open statuses are the selective part.
+            other.push("status IN ('confirmed', 'rectifying') AND +deadline < ?");
+            other_args.push(SqlValue::Text(day.to_string()));
+        }
+        if let Some(listed) = q.listed {
+            other.push("listed = ?");
+            other_args.push(SqlValue::Integer(listed as i64));
+        }
+        let mut text_indexed = false;
+        if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            if text.chars().count() >= 3 {
+                text_indexed = true;
+                // The trigram index finds any substring of three characters
+                // or more; a phrase query keeps the text whole.
+                other.push("rowid IN (SELECT rowid FROM hazards_fts WHERE hazards_fts MATCH ?)");
+                other_args.push(SqlValue::Text(format!("\"{}\"", text.replace('"', "\"\""))));
+            } else {
+                // Shorter than a trigram: a substring test on the rows.
+                other.push(
+                    "(description LIKE ? ESCAPE '\\' OR coalesce(place, '') LIKE ? ESCAPE '\\')",
+                );
+                let escaped = text
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                let pattern = format!("%{escaped}%");
+                other_args.push(SqlValue::Text(pattern.clone()));
+                other_args.push(SqlValue::Text(pattern));
+            }
+        }
+        let counted_on = |day: &str| -> String {
+            if counted.is_empty() {
+                "1 = 1".into()
+            } else {
+                counted.join(" AND ").replace("{day}", day)
+            }
+        };
+        let mut filter = counted_on("reported_day");
+        for o in &other {
+            filter.push_str(" AND ");
+            filter.push_str(o);
+        }
+        let mut args = counted_args.clone();
+        args.extend(other_args.iter().cloned());
         let order = match q.sort {
             HazardSort::ReportedDesc => "reported_ms DESC, id",
             HazardSort::ReportedAsc => "reported_ms, id",
@@ -1216,11 +1346,52 @@ impl Store for SqliteStore {
         };
         self.read(|c| {
             let tx = c.unchecked_transaction()?;
-            let total: i64 = tx.query_row(
-                &format!("SELECT count(*) FROM hazards WHERE {filter}"),
-                rusqlite::params_from_iter(args.iter()),
-                |r| r.get(0),
-            )?;
+            // The total: for a grid's subtree from its counters (found by
+            // the counters' grid key, no hazard row read); without a grid,
+            // on the covering time index (the narrow filter columns, not
+            // the rows); with a filter the counters cannot answer, on the
+            // rows up to a bound.
+            let total = if let Some(t) = q.known_total {
+                t
+            } else if other.is_empty() && q.grids.is_some() {
+                let n: i64 = tx.query_row(
+                    &format!(
+                        "SELECT coalesce(sum(n), 0) FROM hazard_counts WHERE {}",
+                        counted_on("day")
+                    ),
+                    rusqlite::params_from_iter(counted_args.iter()),
+                    |r| r.get(0),
+                )?;
+                HazardTotal {
+                    n: n as u64,
+                    exact: true,
+                }
+            } else if other.is_empty() {
+                let n: i64 = tx.query_row(
+                    &format!(
+                        "SELECT count(*) FROM hazards INDEXED BY hazards_recent WHERE {filter}"
+                    ),
+                    rusqlite::params_from_iter(args.iter()),
+                    |r| r.get(0),
+                )?;
+                HazardTotal {
+                    n: n as u64,
+                    exact: true,
+                }
+            } else {
+                let n: i64 = tx.query_row(
+                    &format!(
+                        "SELECT count(*) FROM (SELECT 1 FROM hazards WHERE {filter} LIMIT {})",
+                        COUNT_BOUND + 1
+                    ),
+                    rusqlite::params_from_iter(args.iter()),
+                    |r| r.get(0),
+                )?;
+                HazardTotal {
+                    n: (n as u64).min(COUNT_BOUND),
+                    exact: (n as u64) <= COUNT_BOUND,
+                }
+            };
             let mut page_args = args.clone();
             let mut page_filter = filter.clone();
             let keyset = match (&q.after, q.sort) {
@@ -1229,8 +1400,10 @@ impl Store for SqliteStore {
                 _ => None,
             };
             if let Some((cmp, (ms, id))) = keyset {
+                // The first term bounds the index walk; the second steps
+                // past the rows of the same millisecond already read.
                 page_filter.push_str(&format!(
-                    " AND (reported_ms {cmp} ? OR (reported_ms = ? AND id > ?))"
+                    " AND reported_ms {cmp}= ? AND (reported_ms {cmp} ? OR id > ?)"
                 ));
                 page_args.push(SqlValue::Integer(*ms));
                 page_args.push(SqlValue::Integer(*ms));
@@ -1242,8 +1415,27 @@ impl Store for SqliteStore {
             } else {
                 q.offset as i64
             }));
-            let mut stmt = tx.prepare(&format!(
-                "SELECT state FROM hazards WHERE {page_filter} ORDER BY {order} LIMIT ? OFFSET ?"
+            // In time order, walk the covering index newest (or oldest)
+            // first while the filters match many rows: the page fills after
+            // a short walk and no row is read until it matches. When they
+            // match few (known from the total), start from the filters'
+            // own indexes and sort what they find.
+            let reported = matches!(q.sort, HazardSort::ReportedDesc | HazardSort::ReportedAsc);
+            // Only filters with an index of their own (grid, status, free
+            // text) find few rows faster than the covering walk does.
+            let selective =
+                q.grids.is_some() || !q.status.is_empty() || q.overdue_on.is_some() || text_indexed;
+            let few = selective && total.exact && total.n <= FEW_ROWS;
+            let (source, order) = match (reported && !few, q.sort) {
+                (true, _) => ("hazards INDEXED BY hazards_recent", order),
+                // Sorting the few found rows; `+` keeps the order from
+                // pulling the time index back in.
+                (false, HazardSort::ReportedDesc) => ("hazards", "+reported_ms DESC, id"),
+                (false, HazardSort::ReportedAsc) => ("hazards", "+reported_ms, id"),
+                (false, _) => ("hazards", order),
+            };
+            let mut stmt = tx.prepare_cached(&format!(
+                "SELECT state FROM {source} WHERE {page_filter} ORDER BY {order} LIMIT ? OFFSET ?"
             ))?;
             let rows = stmt
                 .query_map(rusqlite::params_from_iter(page_args.iter()), |r| {
@@ -1252,7 +1444,7 @@ impl Store for SqliteStore {
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             drop(stmt);
             tx.finish()?;
-            Ok((total as u64, rows))
+            Ok((total, rows))
         })
     }
 
@@ -1306,21 +1498,35 @@ impl Store for SqliteStore {
 
     fn period_counts(
         &self,
+        grids: Option<&[GridCode]>,
         from: NaiveDate,
         to: NaiveDate,
         today: NaiveDate,
     ) -> StoreResult<PeriodCounts> {
         let (from, to, today) = (from.to_string(), to.to_string(), today.to_string());
+        let scope = grids.map(codes_json);
+        // A bound parameter either way; the grid test is left out of the SQL
+        // for every grid so that the counters' key is used by day.
+        let in_scope = |n: u8| {
+            if scope.is_some() {
+                format!("grid IN (SELECT value FROM json_each(?{n}))")
+            } else {
+                format!("?{n} IS NULL")
+            }
+        };
         self.read(|c| {
             let tx = c.unchecked_transaction()?;
             let mut out = PeriodCounts::default();
             {
-                let mut stmt = tx.prepare_cached(
+                let mut stmt = tx.prepare_cached(&format!(
                     "SELECT grid, status, level, sector, sum(n) FROM hazard_counts
-                     WHERE day BETWEEN ?1 AND ?2 GROUP BY grid, status, level, sector HAVING sum(n) > 0",
-                )?;
+                     WHERE {}
+                       AND day BETWEEN ?1 AND ?2
+                     GROUP BY grid, status, level, sector HAVING sum(n) > 0",
+                    in_scope(3)
+                ))?;
                 out.hazards = stmt
-                    .query_map(params![from, to], |r| {
+                    .query_map(params![from, to, scope], |r| {
                         Ok((
                             parse_col(r.get(0)?)?,
                             parse_col(r.get(1)?)?,
@@ -1330,21 +1536,27 @@ impl Store for SqliteStore {
                         ))
                     })?
                     .collect::<rusqlite::Result<_>>()?;
-                let mut stmt = tx.prepare_cached(
-                    "SELECT grid, count(*) FROM hazards WHERE status IN ('confirmed', 'rectifying')
-                     AND deadline < ?3 AND reported_day BETWEEN ?1 AND ?2 GROUP BY grid",
-                )?;
+                let mut stmt = tx.prepare_cached(&format!(
+                    "SELECT grid, count(*) FROM hazards INDEXED BY hazards_open
+                     WHERE status IN ('confirmed', 'rectifying')
+                       AND {}
+                       AND deadline < ?3 AND reported_day BETWEEN ?1 AND ?2 GROUP BY grid",
+                    in_scope(4)
+                ))?;
                 out.overdue = stmt
-                    .query_map(params![from, to, today], |r| {
+                    .query_map(params![from, to, today, scope], |r| {
                         Ok((parse_col(r.get(0)?)?, r.get::<_, i64>(1)? as u64))
                     })?
                     .collect::<rusqlite::Result<_>>()?;
-                let mut stmt = tx.prepare_cached(
-                    "SELECT grid, verdict, sum(n) FROM check_counts WHERE day BETWEEN ?1 AND ?2
+                let mut stmt = tx.prepare_cached(&format!(
+                    "SELECT grid, verdict, sum(n) FROM check_counts
+                     WHERE {}
+                       AND day BETWEEN ?1 AND ?2
                      GROUP BY grid, verdict",
-                )?;
+                    in_scope(3)
+                ))?;
                 out.checks = stmt
-                    .query_map(params![from, to], |r| {
+                    .query_map(params![from, to, scope], |r| {
                         Ok((
                             parse_col(r.get(0)?)?,
                             parse_col(r.get(1)?)?,
@@ -1352,11 +1564,14 @@ impl Store for SqliteStore {
                         ))
                     })?
                     .collect::<rusqlite::Result<_>>()?;
-                let mut stmt = tx.prepare_cached(
-                    "SELECT grid, count(*) FROM point_state WHERE verdict = 'danger' GROUP BY grid",
-                )?;
+                let mut stmt = tx.prepare_cached(&format!(
+                    "SELECT grid, count(*) FROM point_state WHERE verdict = 'danger'
+                       AND {}
+                     GROUP BY grid",
+                    in_scope(1)
+                ))?;
                 out.danger_open = stmt
-                    .query_map([], |r| {
+                    .query_map([&scope], |r| {
                         Ok((parse_col(r.get(0)?)?, r.get::<_, i64>(1)? as u64))
                     })?
                     .collect::<rusqlite::Result<_>>()?;

@@ -1,0 +1,221 @@
+//! The office's reads at county scale: a town's grid summary and the hazard
+//! list (filter pairs, free text, a deep page) on a database of
+//! `GRIDSAFE_BENCH_HAZARDS` hazards (default 1,000,000) in
+//! `GRIDSAFE_BENCH_GRIDS` grids (default 5,000).
+//!
+//! The database is made once by `gridsafe-load fill` (built in release by
+//! this bench) and kept under the target directory
+//! (`gridsafe-bench/fill-<hazards>-<grids>`); later runs reuse it. A
+//! 1,000,000-hazard county takes several minutes and some 4 GB to make;
+//! `GRIDSAFE_BENCH_HAZARDS=50000` makes a quick one.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chrono::{Datelike, Duration, NaiveDate};
+use criterion::{Criterion, criterion_group, criterion_main};
+use gridsafe_core::{GridCode, HazardLevel, HazardStatus, Sector};
+use gridsafe_server::calendar::today;
+use gridsafe_server::catalog::Catalog;
+use gridsafe_server::store::sqlite::SqliteStore;
+use gridsafe_server::store::{HazardQuery, Store};
+use gridsafe_server::summary::{own_figures, roll_up};
+
+fn env_or(key: &str, default: u64) -> u64 {
+    std::env::var(key)
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(default)
+}
+
+/// The target directory this bench runs from (`target/release/deps/…`).
+fn target_dir() -> PathBuf {
+    if let Ok(dir) = std::env::var("CARGO_TARGET_DIR") {
+        return dir.into();
+    }
+    let exe = std::env::current_exe().expect("the bench's own path");
+    exe.ancestors()
+        .nth(3)
+        .expect("target/release/deps/bench")
+        .to_owned()
+}
+
+/// The filled county, made on first use.
+fn county(hazards: u64, grids: u64) -> PathBuf {
+    let target = target_dir();
+    let dir = target.join(format!("gridsafe-bench/fill-{hazards}-{grids}"));
+    if dir.join("filled").exists() {
+        return dir;
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(&cargo)
+        .args(["build", "--release", "-p", "gridsafe-load"])
+        .status()
+        .expect("running cargo");
+    assert!(status.success(), "building gridsafe-load");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    eprintln!(
+        "filling {} with {hazards} hazards (made once)",
+        dir.display()
+    );
+    let status = Command::new(target.join("release/gridsafe-load"))
+        .arg("fill")
+        .arg("--data")
+        .arg(&dir)
+        .args(["--hazards", &hazards.to_string()])
+        .args(["--grids", &grids.to_string()])
+        .status()
+        .expect("running gridsafe-load fill");
+    assert!(status.success(), "gridsafe-load fill");
+    std::fs::write(dir.join("filled"), b"").unwrap();
+    dir
+}
+
+fn code(s: &str) -> GridCode {
+    s.parse().unwrap()
+}
+
+fn bench(c: &mut Criterion) {
+    let hazards = env_or("GRIDSAFE_BENCH_HAZARDS", 1_000_000);
+    let grids = env_or("GRIDSAFE_BENCH_GRIDS", 5_000);
+    let dir = county(hazards, grids);
+    let store = SqliteStore::open(&Path::new(&dir).join("gridsafe.db")).unwrap();
+    let catalog = Catalog::load(&store).unwrap();
+    let town = code("5100-01");
+    let unit = catalog
+        .tree
+        .subtree(&town)
+        .into_iter()
+        .find(|n| n.level == gridsafe_core::GridLevel::Unit)
+        .map(|n| n.code.clone())
+        .unwrap_or_else(|| town.clone());
+    let town_grids = catalog.subtrees(std::slice::from_ref(&town));
+    let unit_grids = catalog.subtrees(std::slice::from_ref(&unit));
+    let day = today();
+    let jan1 = NaiveDate::from_ymd_opt(day.year(), 1, 1).unwrap();
+
+    let mut g = c.benchmark_group(format!("summary_{hazards}"));
+    g.sample_size(30);
+    for (name, from) in [
+        ("town_this_year", jan1),
+        ("town_two_years", day - Duration::days(730)),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let counts = store
+                    .period_counts(Some(&town_grids), from, day, day)
+                    .unwrap();
+                let own = own_figures(&catalog.tree, &counts);
+                roll_up(&catalog.tree, &own, &town, 1)
+            })
+        });
+    }
+    g.bench_function("county_this_year", |b| {
+        b.iter(|| {
+            let counts = store.period_counts(None, jan1, day, day).unwrap();
+            let own = own_figures(&catalog.tree, &counts);
+            roll_up(&catalog.tree, &own, &code("5100"), 1)
+        })
+    });
+    g.finish();
+
+    let page = |q: HazardQuery| HazardQuery { limit: 20, ..q };
+    let lists: Vec<(&str, HazardQuery)> = vec![
+        ("first_page", page(HazardQuery::default())),
+        (
+            "town_status",
+            page(HazardQuery {
+                grids: Some(town_grids.clone()),
+                status: vec![HazardStatus::Rectifying],
+                ..Default::default()
+            }),
+        ),
+        (
+            "sector_level",
+            page(HazardQuery {
+                sector: Some(Sector::Fire),
+                level: Some(HazardLevel::Major),
+                ..Default::default()
+            }),
+        ),
+        (
+            "town_overdue",
+            page(HazardQuery {
+                grids: Some(town_grids.clone()),
+                overdue_on: Some(day),
+                ..Default::default()
+            }),
+        ),
+        (
+            "dates_status",
+            page(HazardQuery {
+                from: Some(day - Duration::days(90)),
+                to: Some(day),
+                status: vec![HazardStatus::Confirmed],
+                ..Default::default()
+            }),
+        ),
+        (
+            "unit_sector",
+            page(HazardQuery {
+                grids: Some(unit_grids.clone()),
+                sector: Some(Sector::RoadTraffic),
+                ..Default::default()
+            }),
+        ),
+        (
+            "level_overdue",
+            page(HazardQuery {
+                level: Some(HazardLevel::Major),
+                overdue_on: Some(day),
+                ..Default::default()
+            }),
+        ),
+        (
+            "text_common",
+            page(HazardQuery {
+                text: Some("脚手架".into()),
+                ..Default::default()
+            }),
+        ),
+        (
+            "text_town",
+            page(HazardQuery {
+                text: Some("灭火器".into()),
+                grids: Some(town_grids.clone()),
+                ..Default::default()
+            }),
+        ),
+        (
+            "text_two_chars",
+            page(HazardQuery {
+                text: Some("钢瓶".into()),
+                ..Default::default()
+            }),
+        ),
+        (
+            "deep_page_500",
+            HazardQuery {
+                offset: 499 * 20,
+                ..page(HazardQuery::default())
+            },
+        ),
+    ];
+    let mut g = c.benchmark_group(format!("list_{hazards}"));
+    g.sample_size(20);
+    for (name, q) in &lists {
+        let (total, items) = store.hazards(q).unwrap();
+        eprintln!(
+            "{name}: {}{} hazards, {} on the page",
+            total.n,
+            if total.exact { "" } else { "+" },
+            items.len()
+        );
+        g.bench_function(*name, |b| b.iter(|| store.hazards(q).unwrap()));
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
