@@ -135,6 +135,22 @@ impl SqliteStore {
     }
 }
 
+/// Runs a statement through the connection's statement cache: the push path
+/// runs the same few statements for every event of a batch.
+fn exec(tx: &Transaction, sql: &str, p: impl rusqlite::Params) -> rusqlite::Result<usize> {
+    tx.prepare_cached(sql)?.execute(p)
+}
+
+/// [`exec`] for a query of one row.
+fn one<T>(
+    tx: &Transaction,
+    sql: &str,
+    p: impl rusqlite::Params,
+    f: impl FnOnce(&rusqlite::Row) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    tx.prepare_cached(sql)?.query_row(p, f)
+}
+
 /// An applied event: its cursor, whether the fold kept it without effect,
 /// and the validation warnings.
 type Applied = (u64, Option<Superseded>, Vec<Warning>);
@@ -147,8 +163,7 @@ fn apply_event(
     judge: &dyn Judge,
 ) -> StoreResult<Result<Applied, Rejection>> {
     let id = ev.id.to_string();
-    let known: bool = tx
-        .query_row("SELECT 1 FROM events WHERE id = ?1", [&id], |_| Ok(()))
+    let known: bool = one(tx, "SELECT 1 FROM events WHERE id = ?1", [&id], |_| Ok(()))
         .optional()
         .map_err(backend)?
         .is_some();
@@ -161,19 +176,19 @@ fn apply_event(
     let entity = ev.body.entity();
     let record_grid: Option<GridCode> = match (&ev.body, entity) {
         (EventBody::HazardReported(r), _) => Some(r.grid.clone()),
-        (_, EntityRef::Hazard(h)) => tx
-            .query_row(
-                "SELECT grid FROM hazards WHERE id = ?1",
-                [h.to_string()],
-                |r| r.get::<_, String>(0),
-            )
-            .optional()
-            .map_err(backend)?
-            .map(|g| {
-                g.parse()
-                    .map_err(|e| StoreError::Backend(anyhow::anyhow!("{e}")))
-            })
-            .transpose()?,
+        (_, EntityRef::Hazard(h)) => one(
+            tx,
+            "SELECT grid FROM hazards WHERE id = ?1",
+            [h.to_string()],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()
+        .map_err(backend)?
+        .map(|g| {
+            g.parse()
+                .map_err(|e| StoreError::Backend(anyhow::anyhow!("{e}")))
+        })
+        .transpose()?,
         _ => ev.body.grid().cloned(),
     };
     let warnings = match judge.judge(ev, record_grid.as_ref()) {
@@ -192,7 +207,8 @@ fn apply_event(
         EntityRef::Accident(a) => a.to_string(),
     };
     let body = serde_json::to_string(ev).map_err(|e| StoreError::Backend(e.into()))?;
-    tx.execute(
+    exec(
+        tx,
         "INSERT INTO events (id, kind, entity, grid, author, device, hlc, urgent, received_at, body)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
@@ -211,7 +227,8 @@ fn apply_event(
     .map_err(backend)?;
     let cursor = tx.last_insert_rowid() as u64;
     for sha in ev.body.photos() {
-        tx.execute(
+        exec(
+            tx,
             "INSERT OR IGNORE INTO photo_refs (sha, cursor, grid, device) VALUES (?1, ?2, ?3, ?4)",
             params![sha.as_str(), cursor, grid.as_str(), ev.device.to_string()],
         )
@@ -221,14 +238,16 @@ fn apply_event(
         (_, EntityRef::Hazard(h)) => refold_hazard(tx, h, ev, cursor)?,
         (EventBody::CheckLogged(c), _) => {
             let day = local_day(ev.hlc.time()).to_string();
-            tx.execute(
+            exec(
+                tx,
                 "INSERT INTO check_counts (grid, day, verdict, n) VALUES (?1, ?2, ?3, 1)
                  ON CONFLICT DO UPDATE SET n = n + 1",
                 params![grid.as_str(), day, c.verdict.key()],
             )
             .map_err(backend)?;
             // The latest check in clock order decides the point, whatever the arrival order.
-            tx.execute(
+            exec(
+                tx,
                 "INSERT INTO point_state (point, grid, hlc, check_id, verdict, at, by_user)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT (point) DO UPDATE SET grid = excluded.grid, hlc = excluded.hlc,
@@ -273,16 +292,17 @@ fn refold_hazard(
         rows.collect::<rusqlite::Result<_>>().map_err(backend)?
     };
     let state = hazard::fold(&events).map_err(|e| StoreError::Backend(e.into()))?;
-    let old: Option<(String, String, String, String, String)> = tx
-        .query_row(
-            "SELECT grid, reported_day, status, level, sector FROM hazards WHERE id = ?1",
-            [&id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-        )
-        .optional()
-        .map_err(backend)?;
+    let old: Option<(String, String, String, String, String)> = one(
+        tx,
+        "SELECT grid, reported_day, status, level, sector FROM hazards WHERE id = ?1",
+        [&id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+    )
+    .optional()
+    .map_err(backend)?;
     let count = |cell: (&str, &str, &str, &str, &str), delta: i64| {
-        tx.execute(
+        exec(
+        tx,
             "INSERT INTO hazard_counts (grid, day, status, level, sector, n) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT DO UPDATE SET n = n + excluded.n",
             params![cell.0, cell.1, cell.2, cell.3, cell.4, delta],
@@ -303,7 +323,8 @@ fn refold_hazard(
         ),
         1,
     )?;
-    tx.execute(
+    exec(
+        tx,
         "INSERT OR REPLACE INTO hazards (id, grid, status, level, sector, listed, deadline, reported_ms,
            reported_day, description, place, last_cursor, state)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
@@ -424,12 +445,9 @@ impl Store for SqliteStore {
 
     fn catalog_rev(&self) -> StoreResult<u64> {
         self.read(|c| {
-            c.query_row(
-                "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'catalog_rev'",
-                [],
-                |r| r.get::<_, i64>(0),
-            )
-            .map(|v| v as u64)
+            c.prepare_cached("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'catalog_rev'")?
+                .query_row([], |r| r.get::<_, i64>(0))
+                .map(|v| v as u64)
         })
     }
 
@@ -551,22 +569,21 @@ impl Store for SqliteStore {
 
     fn token(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>> {
         self.read(|c| {
-            c.query_row(
+            c.prepare_cached(
                 "SELECT t.user, u.role, u.grids, t.device, t.expires_at, d.revoked_at
                  FROM tokens t JOIN users u ON u.name = t.user JOIN devices d ON d.id = t.device
                  WHERE t.hash = ?1",
-                [token_hash],
-                |r| {
-                    Ok(TokenRecord {
-                        user: parse_col(r.get(0)?)?,
-                        role: parse_col(r.get(1)?)?,
-                        grids: json_col(&r.get::<_, String>(2)?)?,
-                        device: parse_col(r.get(3)?)?,
-                        expires_at: parse_col(r.get(4)?)?,
-                        revoked: r.get::<_, Option<String>>(5)?.is_some(),
-                    })
-                },
-            )
+            )?
+            .query_row([token_hash], |r| {
+                Ok(TokenRecord {
+                    user: parse_col(r.get(0)?)?,
+                    role: parse_col(r.get(1)?)?,
+                    grids: json_col(&r.get::<_, String>(2)?)?,
+                    device: parse_col(r.get(3)?)?,
+                    expires_at: parse_col(r.get(4)?)?,
+                    revoked: r.get::<_, Option<String>>(5)?.is_some(),
+                })
+            })
             .optional()
         })
     }
@@ -655,8 +672,8 @@ impl Store for SqliteStore {
     ) -> StoreResult<PushOutcome> {
         let dev = device.to_string();
         self.write(|tx| {
-            let last_seq: u64 = tx
-                .query_row("SELECT last_seq FROM devices WHERE id = ?1", [&dev], |r| {
+            let last_seq: u64 = one(
+                tx,"SELECT last_seq FROM devices WHERE id = ?1", [&dev], |r| {
                     r.get::<_, i64>(0)
                 })
                 .optional()
@@ -673,8 +690,8 @@ impl Store for SqliteStore {
             let mut results = Vec::with_capacity(items.len());
             for item in items {
                 if item.seq <= last_seq {
-                    let saved: Option<(String, String)> = tx
-                        .query_row(
+                    let saved: Option<(String, String)> = one(
+                            tx,
                             "SELECT payload_hash, result FROM pushes WHERE device = ?1 AND seq = ?2",
                             params![dev, item.seq as i64],
                             |r| Ok((r.get(0)?, r.get(1)?)),
@@ -717,7 +734,8 @@ impl Store for SqliteStore {
                     event: item.event_id,
                     verdict,
                 };
-                tx.execute(
+                exec(
+        tx,
                     "INSERT INTO pushes (device, seq, event_id, payload_hash, result) VALUES (?1, ?2, ?3, ?4, ?5)",
                     params![
                         dev,
@@ -731,7 +749,8 @@ impl Store for SqliteStore {
                 taken = item.seq;
                 results.push(result);
             }
-            tx.execute(
+            exec(
+        tx,
                 "UPDATE devices SET last_seq = ?2, last_sync = ?3, last_seen = ?3 WHERE id = ?1",
                 params![dev, taken as i64, now_text()],
             )
