@@ -87,7 +87,10 @@ pub struct Outcome {
     pub device_sync_p99_ms: f64,
     pub device_sync_max_ms: f64,
     pub errors: u64,
+    /// Peak memory during the sync alone.
     pub server_peak_mib: Option<f64>,
+    /// Peak memory before the sync, with enrolment (Argon2 sign-ins).
+    pub server_peak_enrol_mib: Option<f64>,
     pub enrol_secs: f64,
     pub record_secs: f64,
 }
@@ -160,7 +163,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         outcome.errors,
         outcome
             .server_peak_mib
-            .map(|m| format!("{m:.0} MiB (VmHWM)"))
+            .map(|m| format!("{m:.0} MiB (VmHWM during the sync)"))
             .unwrap_or_else(|| "unknown (pass --server-pid)".into()),
         outcome.enrol_secs,
         outcome.record_secs,
@@ -249,6 +252,8 @@ pub fn measure(args: &Args) -> anyhow::Result<Outcome> {
                 .expect("spawning a device thread")
         })
         .collect();
+    let peak_before_sync = target.peak_memory_kib().map(|k| k as f64 / 1024.0);
+    target.reset_peak_memory();
     start.wait();
     let t0 = Instant::now();
     let mut results = Vec::new();
@@ -295,6 +300,7 @@ pub fn measure(args: &Args) -> anyhow::Result<Outcome> {
         device_sync_max_ms: ms(percentile(&device_times, 100.0)),
         errors,
         server_peak_mib,
+        server_peak_enrol_mib: peak_before_sync,
         enrol_secs,
         record_secs,
     })

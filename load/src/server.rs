@@ -67,7 +67,7 @@ impl Target {
             .args(["--data"])
             .arg(data.path())
             .args(["serve", "--listen", "127.0.0.1:0", "--demo"])
-            .env("RUST_LOG", "warn")
+            .env("GRIDSAFE_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -131,6 +131,14 @@ impl Target {
 
     pub fn data_dir(&self) -> Option<&Path> {
         self.data.as_ref().map(|d| d.path())
+    }
+
+    /// Starts the peak-memory count afresh (so a phase can be measured on
+    /// its own, apart from the sign-ins' password hashing before it).
+    pub fn reset_peak_memory(&self) {
+        if let Some(pid) = self.pid {
+            let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
+        }
     }
 
     /// The server's peak resident memory so far (VmHWM), in KiB.

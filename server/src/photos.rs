@@ -207,6 +207,11 @@ pub async fn patch(
         .ok_or_else(|| ApiError::BadRequest("Upload-Offset is required".into()))?;
     let length = header_u64(&headers, "upload-length")?
         .ok_or_else(|| ApiError::BadRequest("Upload-Length is required".into()))?;
+    let _slot = st
+        .upload_slots
+        .acquire()
+        .await
+        .map_err(|_| ApiError::internal(anyhow::anyhow!("the server is stopping")))?;
     let max = st.settings.max_photo_bytes;
     let (blobs, s) = (st.blobs.clone(), sha.clone());
     if let Some(len) = tokio::task::spawn_blocking(move || blobs.stored_len(&s))
@@ -344,6 +349,11 @@ pub async fn put(
 ) -> Result<Response, ApiError> {
     let sha = parse_sha(&sha)?;
     authorise(&st, &caller, &sha).await?;
+    let _slot = st
+        .upload_slots
+        .acquire()
+        .await
+        .map_err(|_| ApiError::internal(anyhow::anyhow!("the server is stopping")))?;
     let (blobs, s) = (st.blobs.clone(), sha.clone());
     if tokio::task::spawn_blocking(move || blobs.exists(&s))
         .await?

@@ -282,7 +282,20 @@ fn refold_hazard(
     cursor: u64,
 ) -> StoreResult<Option<Superseded>> {
     let id = h.to_string();
-    let events: Vec<Event> = {
+    let old: Option<(String, String, String, String, String)> = one(
+        tx,
+        "SELECT grid, reported_day, status, level, sector FROM hazards WHERE id = ?1",
+        [&id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+    )
+    .optional()
+    .map_err(backend)?;
+    // A hazard with no state yet has no other events either (those are
+    // refused until its report is in): its only event is the new one, so
+    // the usual case of a fresh report reads nothing back.
+    let events: Vec<Event> = if old.is_none() {
+        vec![new.clone()]
+    } else {
         let mut stmt = tx
             .prepare_cached("SELECT body FROM events WHERE entity = ?1")
             .map_err(backend)?;
@@ -292,14 +305,6 @@ fn refold_hazard(
         rows.collect::<rusqlite::Result<_>>().map_err(backend)?
     };
     let state = hazard::fold(&events).map_err(|e| StoreError::Backend(e.into()))?;
-    let old: Option<(String, String, String, String, String)> = one(
-        tx,
-        "SELECT grid, reported_day, status, level, sector FROM hazards WHERE id = ?1",
-        [&id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-    )
-    .optional()
-    .map_err(backend)?;
     let count = |cell: (&str, &str, &str, &str, &str), delta: i64| {
         exec(
         tx,
