@@ -1,10 +1,22 @@
-//! `gridsafe-load`: fills a server with a county's worth of records and
-//! measures what the office sees of it. Each subcommand lives in its own
-//! module; this file only dispatches.
+//! `gridsafe-load`: drives a real gridsafe server the way the field and the
+//! office do, and measures it. Each subcommand lives in its own module; this
+//! file only dispatches.
 
+mod badlink;
+mod devices;
 mod fill;
+mod ingest;
+// The test harness's proxy, shared so the load and the tests play the same
+// link; the load uses only part of what the tests do with it.
+#[allow(dead_code)]
+#[path = "../../tests/src/proxy.rs"]
+mod link;
 mod names;
+mod photos;
+mod plot;
 mod query;
+mod server;
+mod stats;
 
 use std::process::ExitCode;
 
@@ -24,6 +36,14 @@ enum Command {
     Fill(fill::Args),
     /// Times the console's list and grid pages against a running server.
     Query(query::Args),
+    /// Many devices record hazards with photos and checks, then sync at once.
+    Devices(devices::Args),
+    /// Raw 500-event pushes as fast as the server takes them.
+    Ingest(ingest::Args),
+    /// One phone's hazards and photos over a slow link that keeps dropping.
+    Badlink(badlink::Args),
+    /// Draws push latency against devices from `devices --out` results.
+    Plot(plot::Args),
 }
 
 fn main() -> ExitCode {
@@ -31,6 +51,10 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Fill(a) => fill::run(a),
         Command::Query(a) => query::run(a),
+        Command::Devices(a) => devices::run(a),
+        Command::Ingest(a) => ingest::run(a),
+        Command::Badlink(a) => badlink::run(a),
+        Command::Plot(a) => plot::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -320,8 +320,12 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
+    // Store and file work runs on blocking threads; past a few dozen they
+    // only queue on the one SQLite writer and cost memory, so five hundred
+    // phones syncing at once must not grow five hundred of them.
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(64)
         .build()
         .context("starting the runtime")?;
     rt.block_on(async move {

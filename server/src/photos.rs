@@ -10,10 +10,11 @@
 
 use std::io::Cursor;
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
 use gridsafe_core::PhotoHash;
 
 use crate::auth::Caller;
@@ -212,7 +213,7 @@ pub async fn patch(
     caller: Caller,
     Path(sha): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, ApiError> {
     let sha = parse_sha(&sha)?;
     authorise(&st, &caller, &sha).await?;
@@ -229,6 +230,11 @@ pub async fn patch(
         .ok_or_else(|| ApiError::BadRequest("Upload-Offset is required".into()))?;
     let length = header_u64(&headers, "upload-length")?
         .ok_or_else(|| ApiError::BadRequest("Upload-Length is required".into()))?;
+    let _slot = st
+        .upload_slots
+        .acquire()
+        .await
+        .map_err(|_| ApiError::internal(anyhow::anyhow!("the server is stopping")))?;
     let max = st.settings.max_photo_bytes;
     if let Some(size) = stored_size(&st, &sha).await? {
         // Already stored (perhaps by another device): nothing more to send.
@@ -251,31 +257,95 @@ pub async fn patch(
             expected: held,
         });
     }
-    let end = offset + body.len() as u64;
-    if end > length {
+    if offset > length {
         return Err(ApiError::BadRequest(format!(
-            "the bytes run to {end}, past the Upload-Length {length}"
+            "Upload-Offset {offset} is past the Upload-Length {length}"
         )));
     }
-    let (blobs, s) = (st.blobs.clone(), sha.clone());
-    let now = tokio::task::spawn_blocking(move || blobs.append_partial(&s, offset, &body))
-        .await?
-        .map_err(ApiError::internal)?;
+
+    // Read the bytes in a task of their own: when the connection drops
+    // half-way (a phone losing signal), the request may be abandoned, but
+    // what did arrive is still kept, so the retry sends only the rest.
+    let received =
+        tokio::spawn(receive(st.blobs.clone(), sha.clone(), offset, length, body)).await??;
+    let Received::Whole(got) = received else {
+        return Err(ApiError::BadRequest(
+            "the upload was cut off; ask with HEAD how far it got and send the rest".into(),
+        ));
+    };
+    let now = offset + got.len() as u64;
     if now < length {
+        if !got.is_empty() {
+            let (blobs, s) = (st.blobs.clone(), sha.clone());
+            tokio::task::spawn_blocking(move || blobs.append_partial(&s, offset, &got))
+                .await?
+                .map_err(ApiError::internal)?;
+        }
         return Ok((StatusCode::NO_CONTENT, upload_headers(now, false)).into_response());
     }
-    let (blobs, s) = (st.blobs.clone(), sha.clone());
-    let whole = tokio::task::spawn_blocking(move || blobs.read_partial(&s))
-        .await?
-        .map_err(ApiError::internal)?;
+    // The last byte is here: the bytes held so far and these make the photo,
+    // checked and stored without writing the tail to the partial file first.
+    let whole = if offset == 0 {
+        got
+    } else {
+        let (blobs, s) = (st.blobs.clone(), sha.clone());
+        let mut head = tokio::task::spawn_blocking(move || blobs.read_partial(&s))
+            .await?
+            .map_err(ApiError::internal)?;
+        head.truncate(offset as usize);
+        head.extend_from_slice(&got);
+        head
+    };
     let result = keep(&st, &sha, Bytes::from(whole)).await;
     // Kept or refused, the partial upload has served its purpose.
-    let (blobs, s) = (st.blobs.clone(), sha.clone());
-    tokio::task::spawn_blocking(move || blobs.discard_partial(&s))
-        .await?
-        .map_err(ApiError::internal)?;
+    if offset > 0 || result.is_err() {
+        let (blobs, s) = (st.blobs.clone(), sha.clone());
+        tokio::task::spawn_blocking(move || blobs.discard_partial(&s))
+            .await?
+            .map_err(ApiError::internal)?;
+    }
     result?;
     Ok((StatusCode::NO_CONTENT, upload_headers(now, true)).into_response())
+}
+
+enum Received {
+    /// The request's bytes, all of them.
+    Whole(Vec<u8>),
+    /// The connection broke; what arrived is in the partial upload.
+    CutOff,
+}
+
+/// Reads a PATCH body that starts at `offset` of a `length`-byte photo.
+async fn receive(
+    blobs: std::sync::Arc<dyn crate::store::BlobStore>,
+    sha: PhotoHash,
+    offset: u64,
+    length: u64,
+    body: Body,
+) -> Result<Received, ApiError> {
+    let mut got: Vec<u8> = Vec::with_capacity((length - offset).min(1 << 20) as usize);
+    let mut stream = body.into_data_stream();
+    while let Some(piece) = stream.next().await {
+        match piece {
+            Ok(bytes) => {
+                if offset + (got.len() + bytes.len()) as u64 > length {
+                    return Err(ApiError::BadRequest(format!(
+                        "the bytes run past the Upload-Length {length}"
+                    )));
+                }
+                got.extend_from_slice(&bytes);
+            }
+            Err(_) => {
+                if !got.is_empty() {
+                    tokio::task::spawn_blocking(move || blobs.append_partial(&sha, offset, &got))
+                        .await?
+                        .map_err(ApiError::internal)?;
+                }
+                return Ok(Received::CutOff);
+            }
+        }
+    }
+    Ok(Received::Whole(got))
 }
 
 /// Sends a whole photo in one request.
@@ -299,6 +369,11 @@ pub async fn put(
 ) -> Result<Response, ApiError> {
     let sha = parse_sha(&sha)?;
     authorise(&st, &caller, &sha).await?;
+    let _slot = st
+        .upload_slots
+        .acquire()
+        .await
+        .map_err(|_| ApiError::internal(anyhow::anyhow!("the server is stopping")))?;
     if let Some(size) = stored_size(&st, &sha).await? {
         return Ok((StatusCode::OK, upload_headers(size, true)).into_response());
     }

@@ -25,7 +25,14 @@ pub struct AppState {
     pub clock: Arc<Mutex<HlcClock>>,
     pub limiter: Arc<LoginLimiter>,
     pub settings: Arc<Settings>,
+    /// Photo uploads whose bytes are being received and checked at once;
+    /// the others wait with their bytes still on the network, so memory
+    /// stays bounded however many phones upload together.
+    pub upload_slots: Arc<tokio::sync::Semaphore>,
 }
+
+/// Photo uploads taken in at once (see [`AppState::upload_slots`]).
+pub const UPLOAD_SLOTS: usize = 16;
 
 /// Opens the store the settings name: `sqlite://PATH`, or `DATA/gridsafe.db`.
 pub fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
@@ -72,6 +79,7 @@ impl AppState {
             catalog,
             clock: Arc::new(Mutex::new(clock)),
             settings: Arc::new(settings),
+            upload_slots: Arc::new(tokio::sync::Semaphore::new(UPLOAD_SLOTS)),
         })
     }
 

@@ -356,7 +356,7 @@ pub struct SyncTuning {
     #[arg(long, default_value_t = 100)]
     batch_size: usize,
     /// Bytes per photo upload request.
-    #[arg(long, default_value_t = 256 * 1024)]
+    #[arg(long, default_value_t = 512 * 1024)]
     chunk_size: usize,
     /// Retries of a failed request before giving up.
     #[arg(long, default_value_t = 4)]

@@ -164,24 +164,38 @@ pub fn process(bytes: &[u8], limits: &PhotoLimits) -> Result<ProcessedPhoto, Pho
     }
 
     let exif = read_exif(bytes);
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
-    // A decoder limit as well, in case a format's header understates what
-    // decoding allocates: 4 bytes a pixel (RGBA) with headroom.
-    let mut decode_limits = image::Limits::default();
-    decode_limits.max_image_width = Some(width);
-    decode_limits.max_image_height = Some(height);
-    decode_limits.max_alloc = Some(limits.max_pixels.saturating_mul(8));
-    reader.limits(decode_limits);
-    let mut img = reader.decode().map_err(decode_err)?;
+    // A JPEG is decoded straight at 1/2, 1/4 or 1/8 of its size when that
+    // is still at least the stored size (the scaling happens in the inverse
+    // DCT, so most of the pixels are never computed); the resize then only
+    // has a little way to go.
+    let decoded = match format {
+        ImageFormat::Jpeg => decode_jpeg_scaled(bytes, width, height, limits)?,
+        _ => None,
+    };
+    let rgb = match decoded {
+        Some(rgb) => rgb,
+        None => {
+            let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+            // A decoder limit as well, in case a format's header understates
+            // what decoding allocates: 4 bytes a pixel (RGBA) with headroom.
+            let mut decode_limits = image::Limits::default();
+            decode_limits.max_image_width = Some(width);
+            decode_limits.max_image_height = Some(height);
+            decode_limits.max_alloc = Some(limits.max_pixels.saturating_mul(8));
+            reader.limits(decode_limits);
+            to_rgb(reader.decode().map_err(decode_err)?)
+        }
+    };
+    // Scaled first, turned upright after: the same picture, with fewer
+    // pixels to turn.
+    let mut stored = DynamicImage::ImageRgb8(fit(rgb, limits.long_edge)?);
     if let Some(o) = u8::try_from(exif.orientation)
         .ok()
         .and_then(Orientation::from_exif)
     {
-        img.apply_orientation(o);
+        stored.apply_orientation(o);
     }
-
-    let rgb = to_rgb(img);
-    let stored = fit(rgb, limits.long_edge)?;
+    let stored = to_rgb(stored);
     let (jpeg, quality) = encode_within(&stored, limits.target_bytes)?;
     let thumb_img = fit(stored.clone(), limits.thumb_edge)?;
     let thumb = encode(&thumb_img, THUMB_QUALITY)?;
@@ -193,6 +207,58 @@ pub fn process(bytes: &[u8], limits: &PhotoLimits) -> Result<ProcessedPhoto, Pho
         thumb,
         quality,
         exif,
+    })
+}
+
+/// Decodes a JPEG at the smallest DCT scale (1, 1/2, 1/4, 1/8) that keeps
+/// its long edge at or above the stored size. `None` for the JPEGs this
+/// decoder leaves to the general one (CMYK, 16-bit).
+fn decode_jpeg_scaled(
+    bytes: &[u8],
+    width: u32,
+    height: u32,
+    limits: &PhotoLimits,
+) -> Result<Option<RgbImage>, PhotoError> {
+    use jpeg_decoder::{Decoder, PixelFormat};
+    let err = |e: jpeg_decoder::Error| PhotoError::Decode {
+        format: "JPEG",
+        reason: e.to_string(),
+    };
+    let mut d = Decoder::new(Cursor::new(bytes));
+    d.set_max_decoding_buffer_size(
+        usize::try_from(limits.max_pixels.saturating_mul(4)).unwrap_or(usize::MAX),
+    );
+    d.read_info().map_err(err)?;
+    let Some(info) = d.info() else {
+        return Ok(None);
+    };
+    if (u32::from(info.width), u32::from(info.height)) != (width, height) {
+        return Ok(None);
+    }
+    if !matches!(info.pixel_format, PixelFormat::RGB24 | PixelFormat::L8) {
+        return Ok(None);
+    }
+    let long = width.max(height);
+    let (w, h) = if long > limits.long_edge {
+        let want = |side: u32| {
+            (u64::from(side) * u64::from(limits.long_edge)).div_ceil(u64::from(long)) as u16
+        };
+        d.scale(want(width), want(height)).map_err(err)?
+    } else {
+        (info.width, info.height)
+    };
+    let (w, h) = (u32::from(w), u32::from(h));
+    let pixels = d.decode().map_err(err)?;
+    let rgb = match info.pixel_format {
+        PixelFormat::L8 => {
+            let rgb: Vec<u8> = pixels.iter().flat_map(|&l| [l, l, l]).collect();
+            RgbImage::from_raw(w, h, rgb)
+        }
+        _ => RgbImage::from_raw(w, h, pixels),
+    };
+    rgb.map(Some).ok_or_else(|| PhotoError::Decode {
+        format: "JPEG",
+        reason: "the decoded pixels do not fill the picture".into(),
     })
 }
 

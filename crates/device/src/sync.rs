@@ -57,7 +57,9 @@ impl Default for SyncOptions {
     fn default() -> Self {
         SyncOptions {
             batch_size: 100,
-            chunk_size: 256 * 1024,
+            // A photo of the usual size in one request; a cut one resumes
+            // from what the server kept.
+            chunk_size: 512 * 1024,
             pull_limit: 500,
             retries: 4,
             backoff_base: Duration::from_millis(500),

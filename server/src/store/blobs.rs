@@ -19,6 +19,8 @@ use super::full_disk;
 /// Where photo bytes live.
 pub trait BlobStore: Send + Sync + 'static {
     fn exists(&self, sha: &PhotoHash) -> anyhow::Result<bool>;
+    /// The size of a stored blob, without reading it.
+    fn stored_len(&self, sha: &PhotoHash) -> anyhow::Result<Option<u64>>;
     fn get(&self, sha: &PhotoHash) -> anyhow::Result<Option<Vec<u8>>>;
     /// Stores a complete, verified blob atomically.
     fn put(&self, sha: &PhotoHash, bytes: &[u8]) -> anyhow::Result<()>;
@@ -94,6 +96,14 @@ impl DirBlobs {
 impl BlobStore for DirBlobs {
     fn exists(&self, sha: &PhotoHash) -> anyhow::Result<bool> {
         Ok(self.path(sha).is_file())
+    }
+
+    fn stored_len(&self, sha: &PhotoHash) -> anyhow::Result<Option<u64>> {
+        match fs::metadata(self.path(sha)) {
+            Ok(m) => Ok(Some(m.len())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 
     fn get(&self, sha: &PhotoHash) -> anyhow::Result<Option<Vec<u8>>> {

@@ -190,6 +190,16 @@ impl SqliteStore {
     }
 }
 
+/// [`exec`] for a query of one row.
+fn one<T>(
+    tx: &Connection,
+    sql: &str,
+    p: impl rusqlite::Params,
+    f: impl FnOnce(&rusqlite::Row) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    tx.prepare_cached(sql)?.query_row(p, f)
+}
+
 /// An applied event: its cursor, whether the fold kept it without effect,
 /// and the validation warnings.
 type Applied = (u64, Option<Superseded>, Vec<Warning>);
@@ -216,19 +226,19 @@ fn apply_event(
     let entity = ev.body.entity();
     let record_grid: Option<GridCode> = match (&ev.body, entity) {
         (EventBody::HazardReported(r), _) => Some(r.grid.clone()),
-        (_, EntityRef::Hazard(h)) => tx
-            .query_row(
-                "SELECT grid FROM hazards WHERE id = ?1",
-                [h.to_string()],
-                |r| r.get::<_, String>(0),
-            )
-            .optional()
-            .map_err(backend)?
-            .map(|g| {
-                g.parse()
-                    .map_err(|e| StoreError::Backend(anyhow::anyhow!("{e}")))
-            })
-            .transpose()?,
+        (_, EntityRef::Hazard(h)) => one(
+            tx,
+            "SELECT grid FROM hazards WHERE id = ?1",
+            [h.to_string()],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()
+        .map_err(backend)?
+        .map(|g| {
+            g.parse()
+                .map_err(|e| StoreError::Backend(anyhow::anyhow!("{e}")))
+        })
+        .transpose()?,
         _ => ev.body.grid().cloned(),
     };
     let warnings = match judge.judge(ev, record_grid.as_ref()) {
@@ -582,7 +592,20 @@ fn refold_hazard(
     cursor: u64,
 ) -> StoreResult<Option<Superseded>> {
     let id = h.to_string();
-    let events: Vec<Event> = {
+    let old: Option<(String, String, String, String, String)> = one(
+        tx,
+        "SELECT grid, reported_day, status, level, sector FROM hazards WHERE id = ?1",
+        [&id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+    )
+    .optional()
+    .map_err(backend)?;
+    // A hazard with no state yet has no other events either (those are
+    // refused until its report is in): its only event is the new one, so
+    // the usual case of a fresh report reads nothing back.
+    let events: Vec<Event> = if old.is_none() {
+        vec![new.clone()]
+    } else {
         let mut stmt = tx
             .prepare_cached("SELECT body FROM events WHERE entity = ?1")
             .map_err(backend)?;
@@ -800,12 +823,9 @@ impl Store for SqliteStore {
 
     fn catalog_rev(&self) -> StoreResult<u64> {
         self.read(|c| {
-            c.query_row(
-                "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'catalog_rev'",
-                [],
-                |r| r.get::<_, i64>(0),
-            )
-            .map(|v| v as u64)
+            c.prepare_cached("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'catalog_rev'")?
+                .query_row([], |r| r.get::<_, i64>(0))
+                .map(|v| v as u64)
         })
     }
 
@@ -927,22 +947,21 @@ impl Store for SqliteStore {
 
     fn token(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>> {
         self.read(|c| {
-            c.query_row(
+            c.prepare_cached(
                 "SELECT t.user, u.role, u.grids, t.device, t.expires_at, d.revoked_at
                  FROM tokens t JOIN users u ON u.name = t.user JOIN devices d ON d.id = t.device
                  WHERE t.hash = ?1",
-                [token_hash],
-                |r| {
-                    Ok(TokenRecord {
-                        user: parse_col(r.get(0)?)?,
-                        role: parse_col(r.get(1)?)?,
-                        grids: json_col(&r.get::<_, String>(2)?)?,
-                        device: parse_col(r.get(3)?)?,
-                        expires_at: parse_col(r.get(4)?)?,
-                        revoked: r.get::<_, Option<String>>(5)?.is_some(),
-                    })
-                },
-            )
+            )?
+            .query_row([token_hash], |r| {
+                Ok(TokenRecord {
+                    user: parse_col(r.get(0)?)?,
+                    role: parse_col(r.get(1)?)?,
+                    grids: json_col(&r.get::<_, String>(2)?)?,
+                    device: parse_col(r.get(3)?)?,
+                    expires_at: parse_col(r.get(4)?)?,
+                    revoked: r.get::<_, Option<String>>(5)?.is_some(),
+                })
+            })
             .optional()
         })
     }
@@ -1031,8 +1050,8 @@ impl Store for SqliteStore {
     ) -> StoreResult<PushOutcome> {
         let dev = device.to_string();
         self.write(|tx| {
-            let last_seq: u64 = tx
-                .query_row("SELECT last_seq FROM devices WHERE id = ?1", [&dev], |r| {
+            let last_seq: u64 = one(
+                tx,"SELECT last_seq FROM devices WHERE id = ?1", [&dev], |r| {
                     r.get::<_, i64>(0)
                 })
                 .optional()
@@ -1049,8 +1068,8 @@ impl Store for SqliteStore {
             let mut results = Vec::with_capacity(items.len());
             for item in items {
                 if item.seq <= last_seq {
-                    let saved: Option<(String, String)> = tx
-                        .query_row(
+                    let saved: Option<(String, String)> = one(
+                            tx,
                             "SELECT payload_hash, result FROM pushes WHERE device = ?1 AND seq = ?2",
                             params![dev, item.seq as i64],
                             |r| Ok((r.get(0)?, r.get(1)?)),
@@ -1108,7 +1127,8 @@ impl Store for SqliteStore {
                 taken = item.seq;
                 results.push(result);
             }
-            tx.execute(
+            exec(
+        tx,
                 "UPDATE devices SET last_seq = ?2, last_sync = ?3, last_seen = ?3 WHERE id = ?1",
                 params![dev, taken as i64, now_text()],
             )
