@@ -142,7 +142,7 @@ pub fn rows_of(kind: FileKind, bytes: &[u8]) -> Result<Vec<Vec<String>>, String>
         FileKind::Workbook => {
             use calamine::Reader;
             let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| format!("not a readable Excel workbook (.xlsx): {e}"))?;
             let range = wb
                 .worksheet_range_at(0)
                 .ok_or_else(|| "the workbook has no sheet".to_owned())?
