@@ -12,11 +12,14 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use chrono::Utc;
-use gridsafe_core::event::HazardRejected;
+use chrono::{Datelike, Utc};
+use gridsafe_core::event::{HazardRejected, MeetingRecorded, TaskCheckRecorded, TaskTarget};
 use gridsafe_core::{
-    Event, EventBody, EventId, HazardId, HazardLevel, Hlc, PhotoHash, Sector, Username,
+    Event, EventBody, EventId, HazardId, HazardLevel, Hlc, MeetingId, PhotoHash, Sector, TaskId,
+    Username,
 };
+use gridsafe_server::assessment::DEFAULT_RUBRIC;
+use gridsafe_server::calendar::today;
 use gridsafe_tests::{PASSWORD, Session, TestServer, png, report};
 use reqwest::Method;
 use reqwest::blocking::RequestBuilder;
@@ -112,8 +115,9 @@ enum Policy {
     Push,
     /// The office and the administrator.
     Office,
-    /// The office and the administrator, in their grids; outside: hidden.
-    OfficeScoped,
+    /// The office and the administrator, in their grids; outside them the
+    /// given answer.
+    OfficeScoped(Want),
     /// An office action on a record: hidden outside the caller's grids,
     /// forbidden inside them to the field roles.
     Action,
@@ -210,13 +214,81 @@ const RULES: &[Rule] = &[
         true,
         Policy::Scoped(Want::Forbidden),
     ),
+    rule(
+        "GET",
+        "/api/v1/assessment",
+        true,
+        Policy::Scoped(Want::Forbidden),
+    ),
+    rule(
+        "POST",
+        "/api/v1/assessment/preview",
+        true,
+        Policy::OfficeScoped(Want::Forbidden),
+    ),
+    rule("GET", "/api/v1/assessment/rubric", false, Policy::Office),
+    rule("PUT", "/api/v1/assessment/rubric", false, Policy::Office),
+    rule(
+        "GET",
+        "/api/v1/reports/duty",
+        true,
+        Policy::OfficeScoped(Want::Forbidden),
+    ),
+    rule(
+        "GET",
+        "/api/v1/reports/duty/reminder",
+        false,
+        Policy::Office,
+    ),
     rule("GET", "/api/v1/urgent", false, Policy::Signed),
+    rule(
+        "GET",
+        "/api/v1/tasks",
+        true,
+        Policy::Scoped(Want::Forbidden),
+    ),
+    rule(
+        "POST",
+        "/api/v1/tasks",
+        true,
+        Policy::OfficeScoped(Want::Forbidden),
+    ),
+    rule(
+        "GET",
+        "/api/v1/tasks/{id}",
+        true,
+        Policy::Scoped(Want::Hidden),
+    ),
+    rule(
+        "GET",
+        "/api/v1/records/{kind}",
+        true,
+        Policy::Scoped(Want::Forbidden),
+    ),
+    rule(
+        "GET",
+        "/api/v1/records/{kind}/{id}",
+        true,
+        Policy::Scoped(Want::Hidden),
+    ),
+    rule(
+        "POST",
+        "/api/v1/duty",
+        true,
+        Policy::OfficeScoped(Want::Forbidden),
+    ),
+    rule(
+        "GET",
+        "/api/v1/coverage",
+        true,
+        Policy::Scoped(Want::Forbidden),
+    ),
     rule("GET", "/api/v1/devices", false, Policy::Office),
     rule(
         "POST",
         "/api/v1/devices/{id}/revoke",
         true,
-        Policy::OfficeScoped,
+        Policy::OfficeScoped(Want::Hidden),
     ),
     rule("GET", "/api/v1/console/config", false, Policy::Signed),
     rule("GET", "/api/v1/inbox", false, Policy::Office),
@@ -277,10 +349,10 @@ fn expected(rule: &Rule, who: Who, target: Target) -> Want {
                 Want::Forbidden
             }
         }
-        Policy::OfficeScoped => match (is_office(who), inside) {
+        Policy::OfficeScoped(outside) => match (is_office(who), inside) {
             (false, _) => Want::Forbidden,
             (true, true) => Want::Allow,
-            (true, false) => Want::Hidden,
+            (true, false) => outside,
         },
         Policy::Action => match (inside, is_office(who)) {
             (false, _) => Want::Hidden,
@@ -348,13 +420,17 @@ impl Caller {
     }
 }
 
-/// A record in each target grid, made by an inspector of that grid.
+/// A record in each target grid, made by an inspector of that grid (the
+/// task by the administrator), and a monitoring point there.
 struct Fixture {
     creator: String,
     session: Session,
     hazard: HazardId,
     photo: Vec<u8>,
     sha: PhotoHash,
+    meeting: MeetingId,
+    task: String,
+    point: String,
 }
 
 struct World {
@@ -513,7 +589,50 @@ fn request(w: &mut World, rule: &Rule, who: Who, target: Target) -> (Method, Str
         ("GET", "/api/v1/points") => format!("/api/v1/points?grid={grid}"),
         ("GET", "/api/v1/grids") => rule.path.into(),
         ("GET", "/api/v1/grids/{code}/summary") => format!("/api/v1/grids/{grid}/summary"),
+        ("GET", "/api/v1/assessment") => {
+            format!("/api/v1/assessment?grid={grid}&period={}", year())
+        }
+        ("POST", "/api/v1/assessment/preview") => {
+            return (
+                Method::POST,
+                format!("/api/v1/assessment/preview?grid={grid}&period={}", year()),
+                Body::Bytes("application/toml", DEFAULT_RUBRIC.as_bytes().to_vec()),
+            );
+        }
+        ("GET", "/api/v1/assessment/rubric") => rule.path.into(),
+        ("PUT", "/api/v1/assessment/rubric") => {
+            // The rubric that ships: saving it changes no score.
+            return (
+                Method::PUT,
+                rule.path.into(),
+                Body::Bytes("application/toml", DEFAULT_RUBRIC.as_bytes().to_vec()),
+            );
+        }
+        ("GET", "/api/v1/reports/duty") => {
+            format!(
+                "/api/v1/reports/duty?grid={grid}&period={}&format=xlsx",
+                year()
+            )
+        }
+        ("GET", "/api/v1/reports/duty/reminder") => rule.path.into(),
         ("GET", "/api/v1/urgent") => rule.path.into(),
+        ("GET", "/api/v1/tasks") => format!("/api/v1/tasks?grid={grid}"),
+        ("POST", "/api/v1/tasks") => {
+            return (Method::POST, rule.path.into(), Body::Json(task(grid, n)));
+        }
+        ("GET", "/api/v1/tasks/{id}") => format!("/api/v1/tasks/{}", fx.task),
+        ("GET", "/api/v1/records/{kind}") => format!("/api/v1/records/meetings?grid={grid}"),
+        ("GET", "/api/v1/records/{kind}/{id}") => {
+            format!("/api/v1/records/meetings/{}", fx.meeting)
+        }
+        ("POST", "/api/v1/duty") => {
+            return (
+                Method::POST,
+                rule.path.into(),
+                Body::Json(json!({"grid": grid, "points": [fx.point], "on": n.is_multiple_of(2)})),
+            );
+        }
+        ("GET", "/api/v1/coverage") => format!("/api/v1/coverage?grid={grid}"),
         ("GET", "/api/v1/devices") => rule.path.into(),
         ("POST", "/api/v1/devices/{id}/revoke") => {
             // A fresh device of the target's inspector each time.
@@ -565,6 +684,20 @@ fn request(w: &mut World, rule: &Rule, who: Who, target: Target) -> (Method, Str
         (m, p) => panic!("no request written for {m} {p}"),
     };
     (rule.method.parse().unwrap(), path, Body::None)
+}
+
+/// This year, as an assessment period.
+fn year() -> i32 {
+    today().year()
+}
+
+/// A task issued in a grid, with that grid as its one target.
+fn task(grid: &str, n: u32) -> Value {
+    json!({
+        "kind": "holiday_check", "title": format!("节日检查 {n}"), "grid": grid,
+        "targets": [{"kind": "grid", "code": grid}],
+        "due": today() + chrono::Duration::days(30),
+    })
 }
 
 enum Body {
@@ -645,6 +778,13 @@ fn world() -> World {
     s.add_user("m-vol", "volunteer", &[OWN]);
     s.add_user("m-office", "office", &[TOWN]);
     s.add_user("m-admin", "admin", &[]);
+    let mut points = String::from("code,name,kind,grid_code,lat,lon,monitor\n");
+    for (i, t) in TARGETS.into_iter().enumerate() {
+        points.push_str(&format!("PP-{i},测试滑坡点{i},landslide,{},,,\n", t.grid()));
+    }
+    let points = s.write_file("points.csv", points.as_bytes());
+    s.cli_ok(&["point", "import", points.to_str().unwrap()], None);
+    let admin = s.login("m-admin");
     let mut fixtures = HashMap::new();
     for (i, t) in TARGETS.into_iter().enumerate() {
         let creator = format!("c-{}", i);
@@ -669,6 +809,19 @@ fn world() -> World {
             .send()
             .unwrap();
         assert!(r.status().is_success(), "{}", r.status());
+        let meeting = MeetingId::new();
+        let ev = session.event(EventBody::MeetingRecorded(MeetingRecorded {
+            meeting,
+            grid: t.grid().parse().unwrap(),
+            held_on: today(),
+            topic: "安全生产例会".into(),
+            attendees: vec![],
+            minutes: None,
+            photos: vec![],
+        }));
+        assert_eq!(session.push_one(&ev)["verdict"], "accepted");
+        let (status, made) = admin.post("/api/v1/tasks", &task(t.grid(), 0));
+        assert_eq!(status.as_u16(), 201, "{made}");
         fixtures.insert(
             t,
             Fixture {
@@ -677,6 +830,9 @@ fn world() -> World {
                 hazard,
                 photo,
                 sha,
+                meeting,
+                task: made["task"].as_str().unwrap().to_owned(),
+                point: format!("PP-{i}"),
             },
         );
     }
@@ -751,4 +907,57 @@ fn every_route_every_caller_every_grid_as_the_table_says() {
         wrong.join("\n")
     );
     assert!(cells > 400, "only {cells} cells");
+}
+
+/// A town task with a target in each of two villages: each village's
+/// inspector sees the task, but only the checks done in their own village,
+/// as their phone's pull would; the office sees both.
+#[test]
+fn a_task_shows_each_check_only_to_those_who_see_its_grid() {
+    let s = TestServer::start_with(&["--demo"]);
+    s.add_user("m-insp", "inspector", &[OWN]);
+    s.add_user("m-sib", "inspector", &[SIBLING]);
+    s.add_user("m-office", "office", &[TOWN]);
+    let office = s.login("m-office");
+    let (status, made) = office.post(
+        "/api/v1/tasks",
+        &json!({
+            "kind": "holiday_check", "title": "节日检查", "grid": TOWN,
+            "targets": [{"kind": "grid", "code": OWN}, {"kind": "grid", "code": SIBLING}],
+            "due": today() + chrono::Duration::days(30),
+        }),
+    );
+    assert_eq!(status.as_u16(), 201, "{made}");
+    let task: TaskId = made["task"].as_str().unwrap().parse().unwrap();
+    let mut own = s.login("m-insp");
+    let mut sibling = s.login("m-sib");
+    for (session, grid) in [(&mut own, OWN), (&mut sibling, SIBLING)] {
+        let ev = session.event(EventBody::TaskCheckRecorded(TaskCheckRecorded {
+            task,
+            target: TaskTarget::Grid(grid.parse().unwrap()),
+            grid: grid.parse().unwrap(),
+            results: vec![],
+            hazards: vec![],
+            note: Some(format!("{grid} 的检查")),
+            location: None,
+            photos: vec![],
+        }));
+        assert_eq!(session.push_one(&ev)["verdict"], "accepted");
+    }
+    let checks = |session: &Session| -> Vec<String> {
+        let (status, detail) = session.get(&format!("/api/v1/tasks/{task}"));
+        assert_eq!(status.as_u16(), 200, "{detail}");
+        let mut grids: Vec<String> = detail["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "task_check_recorded")
+            .map(|e| e["body"]["data"]["grid"].as_str().unwrap().to_owned())
+            .collect();
+        grids.sort();
+        grids
+    };
+    assert_eq!(checks(&own), [OWN]);
+    assert_eq!(checks(&sibling), [SIBLING]);
+    assert_eq!(checks(&office), [OWN, SIBLING]);
 }

@@ -163,6 +163,20 @@ async fn load(st: &AppState, caller: &Caller, id: TaskId) -> Result<TaskDetail, 
     if !visible {
         return Err(not_found());
     }
+    // Each event only to those who see its grid or a grid it reaches, as a
+    // pull would: a target's check is not shown to another target's grid.
+    let sees = |g: &GridCode| caller.scope.covers(&catalog.tree, g);
+    let trail: Vec<_> = trail
+        .into_iter()
+        .filter(|t| {
+            t.event.body.grid().is_some_and(sees)
+                || t.event
+                    .body
+                    .reaches(|p| catalog.points.get(p).map(|p| p.grid.clone()))
+                    .iter()
+                    .any(sees)
+        })
+        .collect();
     let photos = trail
         .iter()
         .flat_map(|t| t.event.body.photos().iter().map(|p| photo_ref(p, "check")))
