@@ -21,7 +21,7 @@ use chrono::NaiveDate;
 use gridsafe_core::assessment::{
     self, CheckTarget, DeductionKind, GridAssessment, Period, Records, Rubric,
 };
-use gridsafe_core::{GridCode, GridTree};
+use gridsafe_core::{GridCode, GridTree, StableKey, TaskKind};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Caller;
@@ -30,7 +30,7 @@ use crate::config::Settings;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::PeriodRecords;
-use crate::store::records::{QUARTERLY_CHECK_TASK, RecordSource};
+use crate::store::records::RecordSource;
 
 /// The rubric that ships, used until the office saves its own.
 pub const DEFAULT_RUBRIC: &str = include_str!("../assets/rubric.toml");
@@ -139,7 +139,8 @@ pub fn records(tree: &GridTree, stored: &PeriodRecords) -> Records {
     let check_targets = match &stored.task_targets {
         RecordSource::Table(rows) => rows
             .iter()
-            .filter(|r| r.kind == QUARTERLY_CHECK_TASK)
+            // The quarterly big check (每季度一次安全生产大检查).
+            .filter(|r| r.kind == TaskKind::QuarterlyCheck.key())
             .filter_map(|r| {
                 let grid = r
                     .target

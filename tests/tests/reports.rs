@@ -10,9 +10,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use calamine::{Reader, Xlsx};
-use chrono::{Datelike, Duration, FixedOffset, Utc};
-use gridsafe_core::event::AccidentReported;
-use gridsafe_core::{AccidentId, EventBody, HazardLevel, PointKind, Sector, Verdict};
+use chrono::{Datelike, Duration, FixedOffset, NaiveDate, Utc};
+use gridsafe_core::event::{AccidentReported, BanquetFiled, MeetingRecorded};
+use gridsafe_core::{
+    AccidentId, BanquetId, EventBody, HazardLevel, MeetingId, PointKind, Sector, Verdict,
+};
 use gridsafe_tests::{Session, TestServer, assert_error, check, report, send};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -93,6 +95,29 @@ fn seed(s: &TestServer) -> String {
     accident.to_string()
 }
 
+/// The last day of quarter `q` of `year`.
+fn quarter_last_day(year: i32, q: u32) -> NaiveDate {
+    let next = if q == 4 {
+        NaiveDate::from_ymd_opt(year + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(year, q * 3 + 1, 1)
+    };
+    next.unwrap().pred_opt().unwrap()
+}
+
+/// The quarters a grid's assessment counts as without a meeting, as
+/// `V1 2026-Q1`; none when there is no such deduction.
+fn missed_meetings(g: &Value) -> Vec<String> {
+    deduction(g, "missed_quarterly_meeting").map_or_else(Vec::new, |d| {
+        d["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_str().unwrap().to_owned())
+            .collect()
+    })
+}
+
 fn deduction<'a>(g: &'a Value, kind: &str) -> Option<&'a Value> {
     g["deductions"]
         .as_array()
@@ -112,17 +137,21 @@ fn assessment_scores_ranks_vetoes_and_takes_a_rubric_only_when_saved() {
     assert_eq!(status, StatusCode::OK, "{a}");
     assert_eq!(a["period"], y.to_string());
     assert_eq!(a["rubric_saved"], false);
-    // Meetings and planned checks are not recorded on this server: no
-    // deduction is taken for them.
-    let unrecorded: Vec<&str> = a["unrecorded"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k.as_str().unwrap())
+    // Every kind of record is held on this server: none is unrecorded.
+    assert_eq!(a["unrecorded"], serde_json::json!([]), "{a}");
+    // No meeting is on record, so each village misses every quarter of the
+    // year that has ended by the day of assessment.
+    let as_of: NaiveDate = a["as_of"].as_str().unwrap().parse().unwrap();
+    let ended: Vec<u32> = (1..=4u32)
+        .filter(|q| quarter_last_day(y, *q) < as_of)
         .collect();
-    assert!(unrecorded.contains(&"missed_quarterly_meeting"), "{a}");
+    for g in a["children"].as_array().unwrap() {
+        let code = g["grid"].as_str().unwrap();
+        let want: Vec<String> = ended.iter().map(|q| format!("{code} {y}-Q{q}")).collect();
+        let got = missed_meetings(g);
+        assert_eq!(got, want, "{g}");
+    }
     for g in std::iter::once(&a["grid"]).chain(a["children"].as_array().unwrap()) {
-        assert!(deduction(g, "missed_quarterly_meeting").is_none(), "{g}");
         // The score is the base less the deductions.
         let off: f64 = g["deductions"]
             .as_array()
@@ -163,6 +192,84 @@ fn assessment_scores_ranks_vetoes_and_takes_a_rubric_only_when_saved() {
     assert_eq!(children[1]["grade"], "fail");
     assert!(children[0]["veto"].is_null());
     let v1_score = children[0]["score"].as_f64().unwrap();
+
+    // Last year every quarter has ended: each village missed four meetings.
+    // A meeting held in V1 in last year's second quarter takes one off V1's
+    // count, and nothing else in last year's assessment changes.
+    let last = y - 1;
+    let last_path = format!("/api/v1/assessment?grid=T&period={last}");
+    let (status, before) = office.get(&last_path);
+    assert_eq!(status, StatusCode::OK, "{before}");
+    let child = |a: &Value, code: &str| -> Value {
+        a["children"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["grid"] == code)
+            .unwrap_or_else(|| panic!("{code} in {a}"))
+            .clone()
+    };
+    for code in ["V1", "V2"] {
+        let want: Vec<String> = (1..=4).map(|q| format!("{code} {last}-Q{q}")).collect();
+        assert_eq!(missed_meetings(&child(&before, code)), want, "{before}");
+    }
+    let mut insp1 = s.login("insp1");
+    let held_on = NaiveDate::from_ymd_opt(last, 5, 15).unwrap();
+    let ev = insp1.event(EventBody::MeetingRecorded(MeetingRecorded {
+        meeting: MeetingId::new(),
+        grid: "V1".parse().unwrap(),
+        held_on,
+        topic: "第二季度安全生产工作会议".into(),
+        attendees: vec!["李明".into()],
+        minutes: None,
+        photos: vec![],
+    }));
+    assert_eq!(insp1.push_one(&ev)["verdict"], "accepted", "{ev:?}");
+    let (status, after) = office.get(&last_path);
+    assert_eq!(status, StatusCode::OK, "{after}");
+    let (v1_before, v1_after) = (child(&before, "V1"), child(&after, "V1"));
+    assert_eq!(
+        missed_meetings(&v1_after),
+        [1, 3, 4].map(|q| format!("V1 {last}-Q{q}")),
+        "{after}"
+    );
+    let meeting_points = |g: &Value| {
+        deduction(g, "missed_quarterly_meeting").unwrap()["points"]
+            .as_f64()
+            .unwrap()
+    };
+    assert_eq!(meeting_points(&v1_before) - meeting_points(&v1_after), 2.0);
+    assert_eq!(
+        v1_after["score"].as_f64().unwrap() - v1_before["score"].as_f64().unwrap(),
+        2.0,
+        "{v1_after}"
+    );
+    let others = |g: &Value| -> Vec<Value> {
+        g["deductions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["kind"] != "missed_quarterly_meeting")
+            .cloned()
+            .collect()
+    };
+    assert_eq!(others(&v1_after), others(&v1_before));
+    let (v2_before, v2_after) = (child(&before, "V2"), child(&after, "V2"));
+    for k in ["deductions", "score", "grade", "veto"] {
+        assert_eq!(v2_after[k], v2_before[k], "V2's {k} is untouched");
+    }
+    // The town's count drops by one too (its points stay at the cap).
+    assert_eq!(
+        deduction(&before["grid"], "missed_quarterly_meeting").unwrap()["count"],
+        8
+    );
+    assert_eq!(
+        deduction(&after["grid"], "missed_quarterly_meeting").unwrap()["count"],
+        7
+    );
+    // Last year's meeting does not touch this year's assessment.
+    let (_, now) = office.get(&path);
+    assert_eq!(now["children"], a["children"]);
 
     // What-if: a dearer major-hazard line changes V1 and the town, not V2's
     // deductions, and saves nothing.
@@ -313,6 +420,44 @@ fn the_duty_report_states_the_summary_figures_in_the_official_layout() {
     seed(&s);
     let office = s.login("office");
     let y = year();
+    // Township records of today: a meeting and a banquet in V1, and a
+    // quarterly big check of V1 due today, not yet covered.
+    let today = Utc::now()
+        .with_timezone(&FixedOffset::east_opt(8 * 3600).unwrap())
+        .date_naive();
+    let mut insp1 = s.login("insp1");
+    for body in [
+        EventBody::MeetingRecorded(MeetingRecorded {
+            meeting: MeetingId::new(),
+            grid: "V1".parse().unwrap(),
+            held_on: today,
+            topic: "安全生产工作会议".into(),
+            attendees: vec![],
+            minutes: None,
+            photos: vec![],
+        }),
+        EventBody::BanquetFiled(BanquetFiled {
+            banquet: BanquetId::new(),
+            grid: "V1".parse().unwrap(),
+            host: "王德贵".into(),
+            held_on: today,
+            tables: 12,
+            cook: None,
+            samples_kept: true,
+            banned_dishes_absent: vec![],
+            photos: vec![],
+        }),
+    ] {
+        let ev = insp1.event(body);
+        assert_eq!(insp1.push_one(&ev)["verdict"], "accepted", "{ev:?}");
+    }
+    let (status, t) = office.post(
+        "/api/v1/tasks",
+        &serde_json::json!({"kind": "quarterly_check", "title": "季度安全生产大检查",
+            "grid": "T", "targets": [{"kind": "grid", "code": "V1"}],
+            "due": today.to_string()}),
+    );
+    assert_eq!(status, StatusCode::CREATED, "{t}");
 
     let (status, ctype, docx) = get_bytes(
         &office,
@@ -377,8 +522,17 @@ fn the_duty_report_states_the_summary_figures_in_the_official_layout() {
     assert!(text.contains("一票否决"), "{text}");
     assert!(text.contains("行政主要负责人（签字）"), "{text}");
     assert!(text.contains("签章时间"), "{text}");
-    // Not yet recorded here: said so, not zero.
-    assert!(text.contains("本系统尚未登记此类记录"), "{text}");
+    // The township records, counted as the summary counts them.
+    assert_eq!(n("meetings"), 1, "{sum}");
+    assert_eq!(n("banquets"), 1, "{sum}");
+    for line in [
+        "本期下达检查任务1项，检查对象1个，已覆盖0个，覆盖率0.0%。",
+        "本期召开安全生产会议1次。",
+        "本期农村家宴备案1起。",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in {text}");
+    }
+    assert!(!text.contains("本系统尚未登记此类记录"), "{text}");
     // Fonts: 仿宋 for the body, 黑体 for the headings, set in the document.
     assert!(xml.contains("w:eastAsia=\"仿宋\""), "body font");
     assert!(xml.contains("w:eastAsia=\"黑体\""), "heading font");

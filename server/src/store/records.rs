@@ -1,13 +1,16 @@
 //! The record queries the assessment and the duty report read, each a small
 //! named function over one SQLite connection.
 //!
-//! Hazards, monitoring points and their checks are this server's own tables.
+//! Hazards, monitoring points and their checks (`point_checks`, as the grid
+//! summary reads them) are this server's own tables.
 //! Meetings, planned check tasks, banquets and accidents are the township
 //! records (`tasks`, `task_targets`, `meetings`, `banquets`, `accidents`):
 //! each query first asks whether its table is there, and when it is not,
 //! says so ([`RecordSource::Missing`]) instead of answering zero, so a
 //! deduction is never taken for records the server cannot hold. Accidents
 //! fall back to the accident events when the `accidents` table is absent.
+//! Since migration 3 every one of these tables is there, so the fallbacks
+//! only answer for a database that predates it.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -18,9 +21,6 @@ use gridsafe_core::{Event, EventBody, GridCode, HazardStatus, Sector};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::calendar::local_day;
-
-/// The task kind of the quarterly big check (每季度一次安全生产大检查).
-pub const QUARTERLY_CHECK_TASK: &str = "quarterly_check";
 
 /// Where a kind of record came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,27 +130,20 @@ pub fn point_check_days(
             );
         }
     }
-    // The stamp's sort key starts with the wall time in 13 hex digits.
+    // The checks as the grid summary reads them (`point_checks`, the
+    // check's wall time in ms), from Beijing midnight of `from` to that after `to`.
     let bound = |d: NaiveDate| {
         let t = d.and_hms_opt(0, 0, 0).expect("midnight") - chrono::Duration::hours(8);
-        format!(
-            "{:013x}",
-            Utc.from_utc_datetime(&t).timestamp_millis().max(0)
-        )
+        Utc.from_utc_datetime(&t).timestamp_millis()
     };
-    let mut stmt = c.prepare_cached(
-        "SELECT json_extract(body, '$.body.data.point'), hlc FROM events
-         WHERE kind = 'check_logged' AND hlc >= ?1 AND hlc < ?2",
-    )?;
+    let mut stmt =
+        c.prepare_cached("SELECT point, at_ms FROM point_checks WHERE at_ms >= ?1 AND at_ms < ?2")?;
     let rows = stmt.query_map(
         params![bound(from), bound(to + chrono::Duration::days(1))],
-        |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, String>(1)?)),
+        |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
     )?;
     for row in rows {
-        let (Some(point), hlc) = row? else { continue };
-        let Some(ms) = hlc.get(..13).and_then(|h| i64::from_str_radix(h, 16).ok()) else {
-            continue;
-        };
+        let (point, ms) = row?;
         let (Some(p), Some(t)) = (points.get_mut(&point), DateTime::from_timestamp_millis(ms))
         else {
             continue;
