@@ -142,8 +142,9 @@ pub fn records(tree: &GridTree, stored: &PeriodRecords) -> Records {
             // The quarterly big check (每季度一次安全生产大检查).
             .filter(|r| r.kind == TaskKind::QuarterlyCheck.key())
             .filter_map(|r| {
+                // A point target counts in the point's village.
                 let grid = r
-                    .target
+                    .target_grid
                     .parse::<GridCode>()
                     .ok()
                     .filter(|g| tree.contains(g))

@@ -37,6 +37,8 @@ pub struct TaskTargetRow {
     pub kind: String,
     pub task_grid: String,
     pub target: String,
+    /// The grid the target lies in (a point's village, or the grid itself).
+    pub target_grid: String,
     pub due: NaiveDate,
     pub covered_on: Option<NaiveDate>,
 }
@@ -199,7 +201,7 @@ pub fn task_targets(
         return Ok(RecordSource::Missing);
     }
     let mut stmt = c.prepare_cached(
-        "SELECT t.id, t.kind, t.grid_code, tt.target_code, t.due_date, tt.covered_at
+        "SELECT t.id, t.kind, t.grid_code, tt.target_code, t.due_date, tt.covered_at, tt.grid_code
          FROM tasks t JOIN task_targets tt ON tt.task_id = t.id",
     )?;
     let rows = stmt.query_map([], |r| {
@@ -210,11 +212,12 @@ pub fn task_targets(
             r.get::<_, String>(3)?,
             r.get::<_, String>(4)?,
             r.get::<_, Option<String>>(5)?,
+            r.get::<_, String>(6)?,
         ))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (task, kind, task_grid, target, due, covered) = row?;
+        let (task, kind, task_grid, target, due, covered, target_grid) = row?;
         let Some(due) = day_of(&due) else { continue };
         if due < from || due > to {
             continue;
@@ -224,6 +227,7 @@ pub fn task_targets(
             kind,
             task_grid,
             target,
+            target_grid,
             due,
             covered_on: covered.as_deref().and_then(day_of),
         });
