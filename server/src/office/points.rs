@@ -28,7 +28,7 @@ pub struct PointItem {
     pub lon: Option<f64>,
     /// 监管责任人.
     pub monitor: Option<String>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub last_check: Option<LastCheck>,
     /// The latest check said danger and no calmer check followed.
     pub danger_open: bool,
@@ -39,7 +39,7 @@ pub struct PointItem {
     /// When the next check is due (none: never checked, due now).
     pub check_due_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The flood-season duty the office put the point under, with its own interval.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub duty: Option<PointDuty>,
     /// The interval that applies to the point now, in hours.
     pub check_interval_hours: i64,
