@@ -12,15 +12,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use gridsafe_core::event::EventKind;
 use gridsafe_core::hazard::{HazardState, Superseded};
 use gridsafe_core::location::Location;
-use gridsafe_core::validate::Limits;
 use gridsafe_core::{
-    DeviceId, Event, EventBody, EventId, GridCode, HazardId, HazardLevel, HazardStatus, Hlc, Lang,
+    DeviceId, EventBody, EventId, GridCode, HazardId, HazardLevel, HazardStatus, Hlc, Lang,
     PhotoHash, Sector, StableKey, Username,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Caller;
-use crate::calendar::{now_ms, today};
+use crate::calendar::today;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::office::scoped_grids;
@@ -307,29 +306,7 @@ pub async fn action(
     // none, as `GET /hazards/{id}` does: the answer must not tell a
     // village that a record of another exists.
     load(&st, &caller, id).await?;
-    let catalog = st.catalog().await?;
-    let hlc = st.clock.lock().expect("clock lock").tick(now_ms());
-    let event = Event {
-        id: EventId::new(),
-        hlc,
-        author: caller.user.clone(),
-        device: caller.device,
-        body,
-    };
-    let ev = event.clone();
-    let c = caller.clone();
-    let outcome = st
-        .blocking(move |s| {
-            let limits = Limits::default();
-            let rules = Rules {
-                caller: &c,
-                catalog: &catalog,
-                limits: &limits,
-                now: Utc::now(),
-            };
-            s.append(&ev, &rules, true)
-        })
-        .await?;
+    let (event, outcome) = crate::office::stamp_and_append(&st, &caller, body, true).await?;
     match outcome {
         AppendOutcome::Accepted { cursor, .. } => Ok(Json(ActionDone {
             cursor,

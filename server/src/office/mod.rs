@@ -25,14 +25,16 @@ use crate::state::AppState;
 use crate::store::AppendOutcome;
 use crate::sync::rules::Rules;
 
-/// Records an office-made event (a task issued, a duty switched), stamped by
-/// the server's clock and judged by the same rules as a phone's push.
-/// Answers the stored event and its cursor.
-pub async fn append_office_event(
+/// Stamps an office-made body with the server's clock and the caller, and
+/// appends it under the same rules as a phone's push. With
+/// `refuse_superseded`, an event the record's state would only keep as
+/// superseded is not stored but answered as such.
+pub async fn stamp_and_append(
     st: &AppState,
     caller: &Caller,
     body: EventBody,
-) -> Result<(Event, u64), ApiError> {
+    refuse_superseded: bool,
+) -> Result<(Event, AppendOutcome), ApiError> {
     let catalog = st.catalog().await?;
     let hlc = st.clock.lock().expect("clock lock").tick(now_ms());
     let event = Event {
@@ -53,9 +55,21 @@ pub async fn append_office_event(
                 limits: &limits,
                 now: Utc::now(),
             };
-            s.append(&ev, &rules, false)
+            s.append(&ev, &rules, refuse_superseded)
         })
         .await?;
+    Ok((event, outcome))
+}
+
+/// Records an office-made event (a task issued, a duty switched), stamped by
+/// the server's clock and judged by the same rules as a phone's push.
+/// Answers the stored event and its cursor.
+pub async fn append_office_event(
+    st: &AppState,
+    caller: &Caller,
+    body: EventBody,
+) -> Result<(Event, u64), ApiError> {
+    let (event, outcome) = stamp_and_append(st, caller, body, false).await?;
     match outcome {
         AppendOutcome::Accepted { cursor, .. } => Ok((event, cursor)),
         AppendOutcome::WouldSupersede(_) => unreachable!("superseded events are kept here"),
