@@ -38,7 +38,7 @@ use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{PeriodCounts, PointStatus};
+use crate::store::{HazardCell, PeriodCounts, PointStatus, Store, StoreResult};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct SummaryQuery {
@@ -142,15 +142,8 @@ pub fn own_figures(
     missed: &[(GridCode, u64, u64)],
 ) -> HashMap<GridCode, GridSummary> {
     let mut by: HashMap<GridCode, GridSummary> = HashMap::new();
-    for (grid, status, level, sector, n) in &counts.hazards {
-        let s = by.entry(grid.clone()).or_default();
-        s.hazards_total += n;
-        *s.by_status.entry(status.key().into()).or_default() += n;
-        *s.by_level.entry(level.key().into()).or_default() += n;
-        *s.by_sector.entry(sector.key().into()).or_default() += n;
-        if *level == HazardLevel::Major && status.is_open() {
-            s.major_open += n;
-        }
+    for cell in &counts.hazards {
+        add_hazards(by.entry(cell.0.clone()).or_default(), cell);
     }
     for (grid, n) in &counts.overdue {
         by.entry(grid.clone()).or_default().overdue += n;
@@ -194,6 +187,17 @@ pub fn own_figures(
     }
     by.retain(|g, _| tree.contains(g));
     by
+}
+
+/// Counts a cell of hazards into a summary's hazard figures.
+fn add_hazards(s: &mut GridSummary, (_, status, level, sector, n): &HazardCell) {
+    s.hazards_total += n;
+    *s.by_status.entry(status.key().into()).or_default() += n;
+    *s.by_level.entry(level.key().into()).or_default() += n;
+    *s.by_sector.entry(sector.key().into()).or_default() += n;
+    if *level == HazardLevel::Major && status.is_open() {
+        s.major_open += n;
+    }
 }
 
 fn add(into: &mut GridSummary, from: &GridSummary) {
@@ -261,14 +265,73 @@ pub fn roll_up(
             s.children.push(c);
         }
     }
-    s.rectified_rate = rate(&s);
+    finish(&mut s);
+    s
+}
+
+/// The figures made from the others: the rate, and every status and level
+/// present, at zero when none.
+fn finish(s: &mut GridSummary) {
+    s.rectified_rate = rate(s);
     for k in HazardStatus::ALL {
         s.by_status.entry(k.key().into()).or_default();
     }
     for k in HazardLevel::ALL {
         s.by_level.entry(k.key().into()).or_default();
     }
-    s
+}
+
+/// A grid's summary for a period with `depth` levels of children. The
+/// hazard figures of each grid shown come from its subtree counters (a few
+/// hundred rows whatever the subtree's size); the rest from every grid's
+/// own counters rolled up.
+#[allow(clippy::too_many_arguments)]
+pub fn summarise(
+    store: &dyn Store,
+    tree: &GridTree,
+    settings: &Settings,
+    code: &GridCode,
+    (from, to): (NaiveDate, NaiveDate),
+    depth: u32,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> StoreResult<GridSummary> {
+    let subtree: Vec<GridCode> = tree.subtree(code).iter().map(|n| n.code.clone()).collect();
+    let scope = (subtree.len() < tree.len()).then_some(subtree.as_slice());
+    let counts = store.period_counts(scope, from, to, today, false)?;
+    let points = store.point_statuses(scope)?;
+    let missed = missed_point_checks(&points, &counts.point_checks, settings, from, to, now);
+    let mut s = roll_up(tree, &own_figures(tree, &counts, &missed), code, depth);
+    fn shown(s: &GridSummary, out: &mut Vec<GridCode>) {
+        out.extend(s.grid.parse().ok());
+        for c in &s.children {
+            shown(c, out);
+        }
+    }
+    let mut grids = Vec::new();
+    shown(&s, &mut grids);
+    let mut cells: HashMap<GridCode, Vec<HazardCell>> = HashMap::new();
+    for cell in store.hazard_rollup(&grids, from, to)? {
+        cells.entry(cell.0.clone()).or_default().push(cell);
+    }
+    fn set(s: &mut GridSummary, cells: &HashMap<GridCode, Vec<HazardCell>>) {
+        s.hazards_total = 0;
+        s.major_open = 0;
+        s.by_status.clear();
+        s.by_level.clear();
+        s.by_sector.clear();
+        if let Some(own) = s.grid.parse().ok().and_then(|g: GridCode| cells.get(&g)) {
+            for cell in own {
+                add_hazards(s, cell);
+            }
+        }
+        finish(s);
+        for c in &mut s.children {
+            set(c, cells);
+        }
+    }
+    set(&mut s, &cells);
+    Ok(s)
 }
 
 /// A grid's figures for a period, rolled up its subtree, with its children's.
@@ -308,8 +371,22 @@ pub async fn summary(
             "from {from} is after to {to}"
         )));
     }
-    let own = figures(&st, &catalog, Some(&code), from, to).await?;
-    let summary = roll_up(&catalog.tree, &own, &code, q.depth.unwrap_or(1).min(4));
+    let depth = q.depth.unwrap_or(1).min(4);
+    let settings = st.settings.clone();
+    let summary = st
+        .blocking(move |s| {
+            summarise(
+                s,
+                &catalog.tree,
+                &settings,
+                &code,
+                (from, to),
+                depth,
+                day,
+                Utc::now(),
+            )
+        })
+        .await?;
     Ok(Json(SummaryAnswer { from, to, summary }))
 }
 
@@ -350,8 +427,8 @@ pub async fn counts_and_figures(
     let (counts, points) = st
         .blocking(move |s| {
             Ok((
-                s.period_counts(scope.as_deref(), from, to, day)?,
-                s.point_statuses(None)?,
+                s.period_counts(scope.as_deref(), from, to, day, true)?,
+                s.point_statuses(scope.as_deref())?,
             ))
         })
         .await?;

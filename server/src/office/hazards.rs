@@ -84,6 +84,10 @@ pub async fn filter_query(
 ) -> Result<HazardQuery, ApiError> {
     let catalog = st.catalog().await?;
     let grids = scoped_grids(&catalog, caller, q.grid.as_ref())?;
+    let roots = match &q.grid {
+        Some(g) => vec![g.clone()],
+        None => caller.scope.roots(&catalog.tree),
+    };
     let status = q
         .status
         .as_deref()
@@ -95,6 +99,7 @@ pub async fn filter_query(
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     Ok(HazardQuery {
         grids,
+        roots: Some(roots),
         status,
         level: q.level,
         sector: q.sector,

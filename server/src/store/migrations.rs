@@ -309,7 +309,69 @@ CREATE INDEX hazards_recent ON hazards
 CREATE INDEX hazards_grid_recent ON hazards (grid, reported_ms);
 CREATE INDEX hazards_open ON hazards (status, grid, deadline, reported_day);
 "#,
+    // 5: counters kept for every grid's whole subtree, so that a town's or
+    // the county's figures and a list's total read a few hundred rows
+    // whatever the size of the tree: each grid's ancestors (itself
+    // included), and the hazard counters summed into each ancestor by day
+    // and by month. `ROLLUP_REBUILD` fills them, here and whenever the tree
+    // changes; the projection keeps them current.
+    r#"
+CREATE TABLE grid_ancestors (
+    grid TEXT NOT NULL,
+    ancestor TEXT NOT NULL,
+    PRIMARY KEY (grid, ancestor)
+) WITHOUT ROWID;
+
+CREATE TABLE hazard_rollup (
+    ancestor TEXT NOT NULL,
+    day TEXT NOT NULL,
+    status TEXT NOT NULL,
+    level TEXT NOT NULL,
+    sector TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (ancestor, day, status, level, sector)
+) WITHOUT ROWID;
+
+CREATE TABLE hazard_rollup_month (
+    ancestor TEXT NOT NULL,
+    month TEXT NOT NULL,
+    status TEXT NOT NULL,
+    level TEXT NOT NULL,
+    sector TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (ancestor, month, status, level, sector)
+) WITHOUT ROWID;
+"#,
 ];
+
+/// Recomputes `grid_ancestors` from `grids` and the subtree counters from
+/// the per-grid `hazard_counts`. Cheap next to the counters themselves
+/// (one pass over them); run when the tree changes.
+pub const ROLLUP_REBUILD: &str = r#"
+DELETE FROM grid_ancestors;
+INSERT INTO grid_ancestors (grid, ancestor)
+WITH RECURSIVE up (grid, ancestor, hops) AS (
+    SELECT code, code, 0 FROM grids
+    UNION ALL
+    SELECT up.grid, g.parent, up.hops + 1 FROM up JOIN grids g ON g.code = up.ancestor
+    WHERE g.parent IS NOT NULL AND up.hops < 32
+)
+SELECT DISTINCT grid, ancestor FROM up;
+DELETE FROM hazard_rollup;
+INSERT INTO hazard_rollup (ancestor, day, status, level, sector, n)
+SELECT a.ancestor, c.day, c.status, c.level, c.sector, sum(c.n)
+FROM hazard_counts c JOIN grid_ancestors a ON a.grid = c.grid
+WHERE c.n != 0
+GROUP BY a.ancestor, c.day, c.status, c.level, c.sector;
+DELETE FROM hazard_rollup_month;
+INSERT INTO hazard_rollup_month (ancestor, month, status, level, sector, n)
+SELECT ancestor, substr(day, 1, 7), status, level, sector, sum(n)
+FROM hazard_rollup
+GROUP BY ancestor, substr(day, 1, 7), status, level, sector;
+"#;
+
+/// The migration that made the subtree counters, filled as it runs.
+const ROLLUP_MIGRATION: usize = 5;
 
 /// Brings the database up to the latest schema.
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
@@ -317,6 +379,9 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(current) {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute_batch(sql)?;
+        if i + 1 == ROLLUP_MIGRATION {
+            tx.execute_batch(ROLLUP_REBUILD)?;
+        }
         tx.pragma_update(None, "user_version", i + 1)?;
         tx.commit()?;
     }

@@ -159,7 +159,11 @@ pub struct TrailEvent {
 /// intersected with the grid asked for; `None` means every grid.
 #[derive(Debug, Clone, Default)]
 pub struct HazardQuery {
+    /// Every grid the list may show (`None`: all).
     pub grids: Option<Vec<GridCode>>,
+    /// The top grids of the subtrees that make up `grids`, none inside
+    /// another: the list's total is then read from their subtree counters.
+    pub roots: Option<Vec<GridCode>>,
     pub status: Vec<HazardStatus>,
     pub level: Option<HazardLevel>,
     pub sector: Option<Sector>,
@@ -201,11 +205,15 @@ pub enum HazardSort {
     DeadlineDesc,
 }
 
+/// A count of hazards in a grid (its own, or its subtree's) with one
+/// status, level and sector.
+pub type HazardCell = (GridCode, HazardStatus, HazardLevel, Sector, u64);
+
 /// The stored per-grid counters for a period, by the grid each figure was
 /// recorded in (not yet rolled up).
 #[derive(Debug, Clone, Default)]
 pub struct PeriodCounts {
-    pub hazards: Vec<(GridCode, HazardStatus, HazardLevel, Sector, u64)>,
+    pub hazards: Vec<HazardCell>,
     pub overdue: Vec<(GridCode, u64)>,
     pub checks: Vec<(GridCode, Verdict, u64)>,
     pub danger_open: Vec<(GridCode, u64)>,
@@ -354,14 +362,25 @@ pub trait Store: Send + Sync + 'static {
     fn hazard(&self, id: HazardId) -> StoreResult<Option<(HazardState, Vec<TrailEvent>)>>;
     fn hazards(&self, q: &HazardQuery) -> StoreResult<(HazardTotal, Vec<HazardState>)>;
     fn point_statuses(&self, grids: Option<&[GridCode]>) -> StoreResult<Vec<PointStatus>>;
-    /// The counters of these grids (`None`: all) for a period.
+    /// The counters of these grids (`None`: all) for a period; the
+    /// per-grid hazard counts only with `hazards` (a summary reads them
+    /// rolled up from [`Store::hazard_rollup`] instead).
     fn period_counts(
         &self,
         grids: Option<&[GridCode]>,
         from: NaiveDate,
         to: NaiveDate,
         today: NaiveDate,
+        hazards: bool,
     ) -> StoreResult<PeriodCounts>;
+    /// The hazards reported in a period in each of these grids' whole
+    /// subtree, by status, level and sector.
+    fn hazard_rollup(
+        &self,
+        grids: &[GridCode],
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<HazardCell>>;
 
     // Township records.
     /// Tasks issued in these grids or with a target in them (`None`: all),

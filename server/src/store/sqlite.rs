@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use anyhow::Context;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use gridsafe_core::event::EntityRef;
 use gridsafe_core::event::TaskTarget;
 use gridsafe_core::hazard::{self, HazardState, Superseded};
@@ -28,7 +28,7 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 use super::{
-    AppendOutcome, DeviceRecord, HazardQuery, HazardSort, HazardTotal, Incoming, Judge,
+    AppendOutcome, DeviceRecord, HazardCell, HazardQuery, HazardSort, HazardTotal, Incoming, Judge,
     PeriodCounts, PeriodRecords, PointStatus, PushOutcome, RecordKind, Rejection, Store,
     StoreError, StoreResult, TokenRecord, TrailEvent, UserRecord, full_disk, migrations, records,
 };
@@ -92,6 +92,78 @@ fn day_bounds_ms(from: &str, to: &str) -> (i64, i64) {
 
 /// Runs a statement through the connection's statement cache: the ingest
 /// path runs the same few statements for every event.
+/// The subtree counters of a period as one row source (`ancestor, status,
+/// level, sector, n`): the monthly counters for the whole months in it and
+/// the daily ones for the days before and after them. `cond` filters both
+/// arms; its arguments are given once and bound for each.
+fn rollup_rows(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    cond: &str,
+    cond_args: &[SqlValue],
+) -> (String, Vec<SqlValue>) {
+    const NONE: (&str, &str) = ("1", "0");
+    let month = |d: NaiveDate| d.format("%Y-%m").to_string();
+    let day = |d: NaiveDate| d.to_string();
+    let first_of_next = |d: NaiveDate| {
+        let (y, m) = if d.month() == 12 {
+            (d.year() + 1, 1)
+        } else {
+            (d.year(), d.month() + 1)
+        };
+        NaiveDate::from_ymd_opt(y, m, 1).expect("the first of a month")
+    };
+    // Whole months [m_from, m_to], and up to two runs of single days.
+    let (m_from, head) = match from {
+        None => ("0000-00".to_string(), None),
+        Some(f) if f.day() == 1 => (month(f), None),
+        Some(f) => (month(first_of_next(f)), Some(f)),
+    };
+    let (m_to, tail) = match to {
+        None => ("9999-99".to_string(), None),
+        Some(t) if first_of_next(t) == t + chrono::Duration::days(1) => (month(t), None),
+        Some(t) => (
+            month(t.with_day(1).expect("day 1") - chrono::Duration::days(1)),
+            Some(t),
+        ),
+    };
+    let mut days: Vec<(String, String)> = Vec::new();
+    let mut months = (m_from.clone(), m_to.clone());
+    if m_from > m_to {
+        // Within one month (or less than two partial ones): days only.
+        months = (NONE.0.into(), NONE.1.into());
+        days.push((
+            from.map_or("0000-00-00".into(), day),
+            to.map_or("9999-99-99".into(), day),
+        ));
+    } else {
+        if let Some(f) = head {
+            days.push((day(f), day(first_of_next(f) - chrono::Duration::days(1))));
+        }
+        if let Some(t) = tail {
+            days.push((day(t.with_day(1).expect("day 1")), day(t)));
+        }
+    }
+    while days.len() < 2 {
+        days.push((NONE.0.into(), NONE.1.into()));
+    }
+    let sql = format!(
+        "SELECT ancestor, status, level, sector, n FROM hazard_rollup_month
+         WHERE month BETWEEN ? AND ? AND {cond}
+         UNION ALL
+         SELECT ancestor, status, level, sector, n FROM hazard_rollup
+         WHERE (day BETWEEN ? AND ? OR day BETWEEN ? AND ?) AND {cond}"
+    );
+    let mut args = vec![SqlValue::Text(months.0), SqlValue::Text(months.1)];
+    args.extend(cond_args.iter().cloned());
+    for (a, b) in days {
+        args.push(SqlValue::Text(a));
+        args.push(SqlValue::Text(b));
+    }
+    args.extend(cond_args.iter().cloned());
+    (sql, args)
+}
+
 fn exec(tx: &Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
     tx.prepare_cached(sql)?.execute(params)
 }
@@ -592,29 +664,6 @@ fn refold_hazard(
     cursor: u64,
 ) -> StoreResult<Option<Superseded>> {
     let id = h.to_string();
-    let old: Option<(String, String, String, String, String)> = one(
-        tx,
-        "SELECT grid, reported_day, status, level, sector FROM hazards WHERE id = ?1",
-        [&id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-    )
-    .optional()
-    .map_err(backend)?;
-    // A hazard with no state yet has no other events either (those are
-    // refused until its report is in): its only event is the new one, so
-    // the usual case of a fresh report reads nothing back.
-    let events: Vec<Event> = if old.is_none() {
-        vec![new.clone()]
-    } else {
-        let mut stmt = tx
-            .prepare_cached("SELECT body FROM events WHERE entity = ?1")
-            .map_err(backend)?;
-        let rows = stmt
-            .query_map([&id], |r| json_col::<Event>(&r.get::<_, String>(0)?))
-            .map_err(backend)?;
-        rows.collect::<rusqlite::Result<_>>().map_err(backend)?
-    };
-    let state = hazard::fold(&events).map_err(|e| StoreError::Backend(e.into()))?;
     type OldRow = (
         String,
         String,
@@ -644,28 +693,44 @@ fn refold_hazard(
             .optional()
         })
         .map_err(backend)?;
-    let count = |cell: (&str, &str, &str, &str, &str), delta: i64| {
-        tx.prepare_cached(
-            "INSERT INTO hazard_counts (grid, day, status, level, sector, n) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT DO UPDATE SET n = n + excluded.n",
-        )
-        .and_then(|mut stmt| stmt.execute(params![cell.0, cell.1, cell.2, cell.3, cell.4, delta]))
-        .map_err(backend)
+    // A hazard with no state yet has no other events either (those are
+    // refused until its report is in): its only event is the new one, so
+    // the usual case of a fresh report reads nothing back.
+    let events: Vec<Event> = if old.is_none() {
+        vec![new.clone()]
+    } else {
+        let mut stmt = tx
+            .prepare_cached("SELECT body FROM events WHERE entity = ?1")
+            .map_err(backend)?;
+        let rows = stmt
+            .query_map([&id], |r| json_col::<Event>(&r.get::<_, String>(0)?))
+            .map_err(backend)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(backend)?
     };
-    if let Some(o) = &old {
-        count((&o.0, &o.1, &o.2, &o.3, &o.4), -1)?;
-    }
+    let state = hazard::fold(&events).map_err(|e| StoreError::Backend(e.into()))?;
     let day = local_day(state.reported_at).to_string();
-    count(
+    let cell = (
+        state.grid.as_str(),
+        day.as_str(),
+        state.status.key(),
+        state.level.key(),
+        state.sector.key(),
+    );
+    let old_cell = old.as_ref().map(|o| {
         (
-            state.grid.as_str(),
-            &day,
-            state.status.key(),
-            state.level.key(),
-            state.sector.key(),
-        ),
-        1,
-    )?;
+            o.0.as_str(),
+            o.1.as_str(),
+            o.2.as_str(),
+            o.3.as_str(),
+            o.4.as_str(),
+        )
+    });
+    if old_cell != Some(cell) {
+        if let Some(o) = old_cell {
+            count_hazard(tx, o, -1)?;
+        }
+        count_hazard(tx, cell, 1)?;
+    }
     let state_json = serde_json::to_string(&state).map_err(|e| StoreError::Backend(e.into()))?;
     // An upsert, not a replace: the row keeps its rowid, which keys the
     // free-text index.
@@ -730,6 +795,32 @@ fn refold_hazard(
         .map(|s| s.reason))
 }
 
+/// Adds `delta` hazards to a counter cell (grid, day, status, level,
+/// sector): the grid's own, and its subtree counters by day and by month
+/// in the grid and each of its ancestors.
+fn count_hazard(
+    tx: &Transaction,
+    cell: (&str, &str, &str, &str, &str),
+    delta: i64,
+) -> StoreResult<()> {
+    let (grid, day, status, level, sector) = cell;
+    for sql in [
+        "INSERT INTO hazard_counts (grid, day, status, level, sector, n) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT DO UPDATE SET n = n + excluded.n",
+        "INSERT INTO hazard_rollup (ancestor, day, status, level, sector, n)
+         SELECT ancestor, ?2, ?3, ?4, ?5, ?6 FROM grid_ancestors WHERE grid = ?1
+         ON CONFLICT DO UPDATE SET n = n + excluded.n",
+        "INSERT INTO hazard_rollup_month (ancestor, month, status, level, sector, n)
+         SELECT ancestor, substr(?2, 1, 7), ?3, ?4, ?5, ?6 FROM grid_ancestors WHERE grid = ?1
+         ON CONFLICT DO UPDATE SET n = n + excluded.n",
+    ] {
+        tx.prepare_cached(sql)
+            .and_then(|mut stmt| stmt.execute(params![grid, day, status, level, sector, delta]))
+            .map_err(backend)?;
+    }
+    Ok(())
+}
+
 fn user_row(r: &rusqlite::Row) -> rusqlite::Result<UserRecord> {
     Ok(UserRecord {
         name: parse_col(r.get(0)?)?,
@@ -783,7 +874,19 @@ impl Store for SqliteStore {
 
     fn upsert_grids(&self, nodes: &[GridNode]) -> StoreResult<()> {
         self.write(|tx| {
+            // A new grid, or one moved under another parent, changes whose
+            // subtree counts which hazards.
+            let mut moved = false;
             for n in nodes {
+                let parent: Option<Option<String>> = tx
+                    .query_row(
+                        "SELECT parent FROM grids WHERE code = ?1",
+                        [n.code.as_str()],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(backend)?;
+                moved |= parent != Some(n.parent.as_ref().map(|p| p.to_string()));
                 tx.execute(
                     "INSERT OR REPLACE INTO grids (code, name, parent, level, responsible) VALUES (?1, ?2, ?3, ?4, ?5)",
                     params![
@@ -795,6 +898,10 @@ impl Store for SqliteStore {
                     ],
                 )
                 .map_err(backend)?;
+            }
+            if moved {
+                tx.execute_batch(migrations::ROLLUP_REBUILD)
+                    .map_err(backend)?;
             }
             Self::bump_catalog(tx).map_err(backend)
         })
@@ -1285,25 +1392,30 @@ impl Store for SqliteStore {
         // The rest, which only the rows can answer.
         let mut other: Vec<&str> = Vec::new();
         let mut other_args: Vec<SqlValue> = Vec::new();
-        if let Some(g) = &q.grids {
-            counted.push("grid IN (SELECT value FROM json_each(?))".into());
-            counted_args.push(SqlValue::Text(codes_json(g)));
-        }
+        // Of those, the ones on a counter's cell (status, level, sector).
+        let mut cell: Vec<String> = Vec::new();
+        let mut cell_args: Vec<SqlValue> = Vec::new();
         if !q.status.is_empty() {
-            counted.push("status IN (SELECT value FROM json_each(?))".into());
+            cell.push("status IN (SELECT value FROM json_each(?))".into());
             let keys: Vec<&str> = q.status.iter().map(|s| s.key()).collect();
-            counted_args.push(SqlValue::Text(
+            cell_args.push(SqlValue::Text(
                 serde_json::to_string(&keys).expect("strings"),
             ));
         }
         if let Some(l) = q.level {
-            counted.push("level = ?".into());
-            counted_args.push(SqlValue::Text(l.key().into()));
+            cell.push("level = ?".into());
+            cell_args.push(SqlValue::Text(l.key().into()));
         }
         if let Some(s) = q.sector {
-            counted.push("sector = ?".into());
-            counted_args.push(SqlValue::Text(s.key().into()));
+            cell.push("sector = ?".into());
+            cell_args.push(SqlValue::Text(s.key().into()));
         }
+        if let Some(g) = &q.grids {
+            counted.push("grid IN (SELECT value FROM json_each(?))".into());
+            counted_args.push(SqlValue::Text(codes_json(g)));
+        }
+        counted.extend(cell.iter().cloned());
+        counted_args.extend(cell_args.iter().cloned());
         if let Some(from) = q.from {
             counted.push("{day} >= ?".into());
             counted_args.push(SqlValue::Text(from.to_string()));
@@ -1366,20 +1478,32 @@ impl Store for SqliteStore {
         };
         self.read(|c| {
             let tx = c.unchecked_transaction()?;
-            // The total: for a grid's subtree from its counters (found by
-            // the counters' grid key, no hazard row read); without a grid,
-            // on the covering time index (the narrow filter columns, not
-            // the rows); with a filter the counters cannot answer, on the
-            // rows up to a bound.
+            // The total: from the subtree counters of the scope's top grids
+            // (a few hundred rows, no hazard row read); with a filter the
+            // counters cannot answer, on the rows up to a bound.
             let total = if let Some(t) = q.known_total {
                 t
-            } else if other.is_empty() && q.grids.is_some() {
+            } else if other.is_empty() && (q.roots.is_some() || q.grids.is_none()) {
+                // The subtree counters of the top grids of the scope (the
+                // whole tree's roots without one), filtered on status,
+                // level and sector, over the days asked.
+                let mut cond = vec![
+                    match &q.roots {
+                        Some(_) => "ancestor IN (SELECT value FROM json_each(?))",
+                        None => "ancestor IN (SELECT code FROM grids WHERE parent IS NULL)",
+                    }
+                    .to_string(),
+                ];
+                let mut cond_args = Vec::new();
+                if let Some(r) = &q.roots {
+                    cond_args.push(SqlValue::Text(codes_json(r)));
+                }
+                cond.extend(cell.iter().cloned());
+                cond_args.extend(cell_args.iter().cloned());
+                let (rows, args) = rollup_rows(q.from, q.to, &cond.join(" AND "), &cond_args);
                 let n: i64 = tx.query_row(
-                    &format!(
-                        "SELECT coalesce(sum(n), 0) FROM hazard_counts WHERE {}",
-                        counted_on("day")
-                    ),
-                    rusqlite::params_from_iter(counted_args.iter()),
+                    &format!("SELECT coalesce(sum(n), 0) FROM ({rows})"),
+                    rusqlite::params_from_iter(args.iter()),
                     |r| r.get(0),
                 )?;
                 HazardTotal {
@@ -1387,11 +1511,13 @@ impl Store for SqliteStore {
                     exact: true,
                 }
             } else if other.is_empty() {
+                // Grids given without their top grids: their own counters.
                 let n: i64 = tx.query_row(
                     &format!(
-                        "SELECT count(*) FROM hazards INDEXED BY hazards_recent WHERE {filter}"
+                        "SELECT coalesce(sum(n), 0) FROM hazard_counts WHERE {}",
+                        counted_on("day")
                     ),
-                    rusqlite::params_from_iter(args.iter()),
+                    rusqlite::params_from_iter(counted_args.iter()),
                     |r| r.get(0),
                 )?;
                 HazardTotal {
@@ -1522,6 +1648,7 @@ impl Store for SqliteStore {
         from: NaiveDate,
         to: NaiveDate,
         today: NaiveDate,
+        hazards: bool,
     ) -> StoreResult<PeriodCounts> {
         let (from, to, today) = (from.to_string(), to.to_string(), today.to_string());
         let scope = grids.map(codes_json);
@@ -1538,24 +1665,18 @@ impl Store for SqliteStore {
             let tx = c.unchecked_transaction()?;
             let mut out = PeriodCounts::default();
             {
-                let mut stmt = tx.prepare_cached(&format!(
-                    "SELECT grid, status, level, sector, sum(n) FROM hazard_counts
-                     WHERE {}
-                       AND day BETWEEN ?1 AND ?2
-                     GROUP BY grid, status, level, sector HAVING sum(n) > 0",
-                    in_scope(3)
-                ))?;
-                out.hazards = stmt
-                    .query_map(params![from, to, scope], |r| {
-                        Ok((
-                            parse_col(r.get(0)?)?,
-                            parse_col(r.get(1)?)?,
-                            parse_col(r.get(2)?)?,
-                            parse_col(r.get(3)?)?,
-                            r.get::<_, i64>(4)? as u64,
-                        ))
-                    })?
-                    .collect::<rusqlite::Result<_>>()?;
+                if hazards {
+                    let mut stmt = tx.prepare_cached(&format!(
+                        "SELECT grid, status, level, sector, sum(n) FROM hazard_counts
+                         WHERE {}
+                           AND day BETWEEN ?1 AND ?2
+                         GROUP BY grid, status, level, sector HAVING sum(n) > 0",
+                        in_scope(3)
+                    ))?;
+                    out.hazards = stmt
+                        .query_map(params![from, to, scope], hazard_cell)?
+                        .collect::<rusqlite::Result<_>>()?;
+                }
                 let mut stmt = tx.prepare_cached(&format!(
                     "SELECT grid, count(*) FROM hazards INDEXED BY hazards_open
                      WHERE status IN ('confirmed', 'rectifying')
@@ -1647,11 +1768,18 @@ impl Store for SqliteStore {
                     })?
                     .collect::<rusqlite::Result<_>>()?;
                 let (from_ms, to_ms) = day_bounds_ms(&from, &to);
-                let mut stmt = tx.prepare_cached(
-                    "SELECT point, at_ms FROM point_checks WHERE at_ms >= ?1 AND at_ms < ?2",
-                )?;
+                let mut stmt = tx.prepare_cached(&format!(
+                    "SELECT point, at_ms FROM point_checks
+                     WHERE at_ms >= ?1 AND at_ms < ?2 AND {}",
+                    if scope.is_some() {
+                        // By point, through the key, for the scope's points.
+                        "point IN (SELECT code FROM points WHERE grid IN (SELECT value FROM json_each(?3)))"
+                    } else {
+                        "?3 IS NULL"
+                    }
+                ))?;
                 out.point_checks = stmt
-                    .query_map(params![from_ms, to_ms], |r| {
+                    .query_map(params![from_ms, to_ms, scope], |r| {
                         let ms: i64 = r.get(1)?;
                         Ok((
                             parse_col(r.get(0)?)?,
@@ -1662,6 +1790,28 @@ impl Store for SqliteStore {
             }
             tx.finish()?;
             Ok(out)
+        })
+    }
+
+    fn hazard_rollup(
+        &self,
+        grids: &[GridCode],
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<HazardCell>> {
+        let (rows, args) = rollup_rows(
+            Some(from),
+            Some(to),
+            "ancestor IN (SELECT value FROM json_each(?))",
+            &[SqlValue::Text(codes_json(grids))],
+        );
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT ancestor, status, level, sector, sum(n) FROM ({rows})
+                 GROUP BY ancestor, status, level, sector HAVING sum(n) > 0"
+            ))?;
+            stmt.query_map(rusqlite::params_from_iter(args.iter()), hazard_cell)?
+                .collect()
         })
     }
 
@@ -1788,6 +1938,17 @@ impl Store for SqliteStore {
 }
 
 /// Each record kind's table and the column holding its day.
+/// A row of `grid, status, level, sector, n`.
+fn hazard_cell(r: &rusqlite::Row) -> rusqlite::Result<HazardCell> {
+    Ok((
+        parse_col(r.get(0)?)?,
+        parse_col(r.get(1)?)?,
+        parse_col(r.get(2)?)?,
+        parse_col(r.get(3)?)?,
+        r.get::<_, i64>(4)? as u64,
+    ))
+}
+
 fn record_table(kind: RecordKind) -> (&'static str, &'static str) {
     match kind {
         RecordKind::Meeting => ("meetings", "held_on"),
