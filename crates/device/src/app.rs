@@ -58,6 +58,25 @@ pub enum AppError {
     Input(String),
 }
 
+/// Prefix of a refusal that names fields: `invalid:` then the core's field
+/// errors as JSON, so a screen can put each reason next to its field, in
+/// the reader's language.
+pub const INVALID_PREFIX: &str = "invalid:";
+
+impl AppError {
+    /// The text a screen receives for this error: field errors in the form
+    /// of [`INVALID_PREFIX`], anything else as the sentence a person reads.
+    pub fn screen_text(&self) -> String {
+        match self {
+            AppError::Device(DeviceError::Invalid(fields)) => match serde_json::to_string(fields) {
+                Ok(json) => format!("{INVALID_PREFIX}{json}"),
+                Err(_) => self.to_string(),
+            },
+            _ => self.to_string(),
+        }
+    }
+}
+
 type Result<T> = std::result::Result<T, AppError>;
 
 impl From<rusqlite::Error> for AppError {
@@ -909,5 +928,33 @@ mod tests {
                 .unwrap()
                 .check_due
         );
+    }
+
+    #[test]
+    fn a_refused_record_names_its_fields_for_the_screen_and_nothing_is_saved() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = testing::enrolled(dir.path(), "http://127.0.0.1:9");
+        let err = add_meeting(
+            &mut store,
+            NewMeeting {
+                grid: "V1".parse().unwrap(),
+                held_on: township::local_today(Utc::now()) + chrono::Duration::days(3),
+                topic: " ".into(),
+                attendees: vec![],
+                minutes: None,
+                photos: vec![],
+            },
+        )
+        .unwrap_err();
+        let text = err.screen_text();
+        let json = text.strip_prefix(INVALID_PREFIX).expect(&text);
+        let fields: Vec<gridsafe_core::validate::FieldError> = serde_json::from_str(json).unwrap();
+        let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+        assert!(names.contains(&"topic"), "{names:?}");
+        assert!(names.contains(&"held_on"), "{names:?}");
+        assert!(records(&store).unwrap().is_empty());
+        assert!(outbox(&store).unwrap().is_empty());
+        let other = AppError::Input("no such hazard".into());
+        assert_eq!(other.screen_text(), "no such hazard");
     }
 }
