@@ -128,6 +128,8 @@ pub struct PointView {
     pub point: MonitoringPoint,
     pub last_check: Option<LastCheck>,
     pub check_due: bool,
+    /// When the next check falls due; `None` for a point never checked (due now).
+    pub next_check_at: Option<DateTime<Utc>>,
     /// The flood-season duty the office put the point under, if any.
     pub duty: Option<PointDuty>,
 }
@@ -502,6 +504,7 @@ pub fn points(store: &Store, now: DateTime<Utc>) -> Result<Vec<PointView>> {
         );
         out.push(PointView {
             check_due: point::check_due(last.as_ref(), interval, now),
+            next_check_at: point::next_check_at(last.as_ref(), interval),
             last_check: last,
             duty,
             point: p,
@@ -708,6 +711,14 @@ fn summary(event: &Event) -> String {
             c.verdict.label(gridsafe_core::Lang::ZhCn)
         ),
         EventBody::AccidentReported(a) => a.description.clone(),
+        EventBody::MeetingRecorded(m) => m.topic.clone(),
+        EventBody::BanquetFiled(b) => format!("{} · {}桌", b.host, b.tables),
+        EventBody::PromiseSigned(p) => format!(
+            "{} · {}",
+            p.party,
+            p.kind.label(gridsafe_core::Lang::ZhCn)
+        ),
+        EventBody::TaskCheckRecorded(k) => k.target.code().to_string(),
         other => other.hazard().map(|h| h.to_string()).unwrap_or_default(),
     }
 }
