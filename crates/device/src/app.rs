@@ -713,11 +713,9 @@ fn summary(event: &Event) -> String {
         EventBody::AccidentReported(a) => a.description.clone(),
         EventBody::MeetingRecorded(m) => m.topic.clone(),
         EventBody::BanquetFiled(b) => format!("{} · {}桌", b.host, b.tables),
-        EventBody::PromiseSigned(p) => format!(
-            "{} · {}",
-            p.party,
-            p.kind.label(gridsafe_core::Lang::ZhCn)
-        ),
+        EventBody::PromiseSigned(p) => {
+            format!("{} · {}", p.party, p.kind.label(gridsafe_core::Lang::ZhCn))
+        }
         EventBody::TaskCheckRecorded(k) => k.target.code().to_string(),
         other => other.hazard().map(|h| h.to_string()).unwrap_or_default(),
     }
