@@ -280,6 +280,7 @@ for (const locale of ['zh-CN', 'en']) {
 
       await page.locator('[data-testid=point-item][data-kind=landslide]').click();
       await page.getByTestId('save-check').waitFor();
+      assert.ok((await page.getByTestId('check-duty').innerText()).includes(t('points.check_now')));
       for (const key of ['crack_width_mm', 'crack_length_m', 'rainfall_24h_mm']) {
         assert.equal(await page.getByTestId(`reading-${key}`).getAttribute('data-type'), 'number');
       }
