@@ -548,6 +548,7 @@ for (const locale of ['zh-CN', 'en']) {
       await picker.waitFor({ state: 'hidden' });
       await page.getByTestId('field-injuries').locator('input').fill('2');
       await page.getByTestId('field-description').locator('textarea').fill(chinese ? '农用车侧翻，两人受轻伤' : 'A farm vehicle overturned; two slightly hurt');
+      await page.getByTestId('location-fix').waitFor();
       await screen('accident-new');
       await page.getByTestId('save-record').click();
       await page.waitForURL(/#\/records$/);
@@ -560,6 +561,7 @@ for (const locale of ['zh-CN', 'en']) {
       assert.equal(accident.sector, 'road_traffic');
       assert.equal(accident.injuries, 2);
       assert.equal(accident.deaths, 0);
+      assert.equal(accident.location.source, 'gps');
     });
 
     step('sync screen: the task check and the records wait in the outbox, the accident first', async () => {
