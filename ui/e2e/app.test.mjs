@@ -450,6 +450,11 @@ for (const locale of ['zh-CN', 'en']) {
       assert.equal(saved.photos.length, 1);
       const queued = await page.evaluate(() => window.__gridsafeFake.outbox.slice(-2).map((o) => o.kind));
       assert.deepEqual(queued, ['hazard_reported', 'task_check_recorded']);
+      // The hazard it raised opens from the task, saved on the phone and waiting to be sent.
+      await checked.getByTestId('target-hazard-link').click();
+      await page.getByTestId('detail-description').waitFor();
+      assert.ok((await page.getByTestId('detail-description').innerText()).includes(t('keys.checklist_item.fire_equipment')));
+      await page.getByTestId('timeline-entry').filter({ hasText: t('syncstate.record.pending') }).waitFor();
     });
 
     step('township records offline: a meeting, with the core\'s refusal shown by its field', async () => {
