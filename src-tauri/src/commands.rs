@@ -1,6 +1,7 @@
 //! The app's commands: each opens the device store and calls one function
 //! of `gridsafe_device::app`, off the main thread. Errors reach the screens
-//! as the text a person reads.
+//! as the text a person reads, field errors as `invalid:` JSON
+//! ([`app::AppError::screen_text`]).
 
 use std::path::PathBuf;
 
@@ -36,7 +37,7 @@ where
     let dir = home.0.clone();
     tauri::async_runtime::spawn_blocking(move || {
         let mut store = Store::open(&dir).map_err(|e| e.to_string())?;
-        f(&mut store).map_err(|e| e.to_string())
+        f(&mut store).map_err(|e| e.screen_text())
     })
     .await
     .map_err(|e| format!("the app's worker stopped: {e}"))?

@@ -1,7 +1,9 @@
 //! The real desktop app in its real webview (WebKitGTK under a virtual
 //! display, driven through tauri-driver): sign in against a real server,
 //! record a hazard with a photo, sync, and find it on the server with its
-//! photo stored and verified.
+//! photo stored and verified; then file a meeting (会议纪录) through the
+//! real commands, see it in the records list, sync, and find it on the
+//! server.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -74,25 +76,7 @@ fn record_a_hazard_with_a_photo_in_the_real_app_and_find_it_on_the_server() {
     app.click("[data-testid=save-hazard]");
     app.wait_for_text("脚手架缺少防护网", WAIT);
 
-    // Sync from the sync screen.
-    app.script("location.hash = '#/sync'", json!([]));
-    app.click("[data-testid=sync-now]");
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        let pending = app.script(
-            "const e = document.querySelector('[data-testid=pending-events]'); const b = document.querySelector('[data-testid=pending-blobs]'); return [e && e.innerText, b && b.innerText];",
-            json!([]),
-        );
-        if pending == json!(["0", "0"]) {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "sync did not finish: {pending}; the page shows:\n{}",
-            app.text_of_page()
-        );
-        std::thread::sleep(Duration::from_millis(250));
-    }
+    sync_from_the_sync_screen(&app);
     app.screenshot(&artifacts().join("03-synced.png"));
 
     // The office finds it, with its photo stored and verified.
@@ -118,4 +102,56 @@ fn record_a_hazard_with_a_photo_in_the_real_app_and_find_it_on_the_server() {
         gridsafe_core::PhotoHash::of(&blob).as_str(),
         photos[0].as_str().unwrap()
     );
+
+    // A meeting through the real commands: listed on the phone, then synced.
+    app.script("location.hash = '#/records'", json!([]));
+    app.click("[data-testid=new-meeting]");
+    app.fill("[data-testid=field-topic] input", "汛期安全生产工作部署");
+    app.fill("[data-testid=field-attendees] input", "王建国、李德明");
+    app.click("[data-testid=save-record]");
+    app.wait_for(
+        "[data-testid=record-item][data-kind=meeting_recorded]",
+        WAIT,
+    );
+    app.wait_for_text("汛期安全生产工作部署", WAIT);
+    app.wait_gone(".van-toast", WAIT);
+    app.screenshot(&artifacts().join("04-meeting-listed.png"));
+    sync_from_the_sync_screen(&app);
+    let deadline = std::time::Instant::now() + WAIT;
+    let meetings = loop {
+        let (status, list) = office.get("/api/v1/records/meetings?grid=V1");
+        assert!(status.is_success(), "{list}");
+        let list = list.as_array().expect("a list").clone();
+        if !list.is_empty() || std::time::Instant::now() > deadline {
+            break list;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    assert_eq!(meetings.len(), 1, "{meetings:?}");
+    let m = &meetings[0]["body"]["data"];
+    assert_eq!(m["topic"], "汛期安全生产工作部署");
+    assert_eq!(m["attendees"], json!(["王建国", "李德明"]));
+    assert_eq!(meetings[0]["author"], "insp1");
+}
+
+/// Syncs from the sync screen and waits until nothing is left to send.
+fn sync_from_the_sync_screen(app: &AppDriver) {
+    app.script("location.hash = '#/sync'", json!([]));
+    app.click("[data-testid=sync-now]");
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let pending = app.script(
+            "const e = document.querySelector('[data-testid=pending-events]'); const b = document.querySelector('[data-testid=pending-blobs]'); return [e && e.innerText, b && b.innerText];",
+            json!([]),
+        );
+        if pending == json!(["0", "0"]) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "sync did not finish: {pending}; the page shows:\n{}",
+            app.text_of_page()
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
 }

@@ -10,22 +10,30 @@
  */
 import { invoke, type InvokeArgs } from '@tauri-apps/api/core';
 import type {
+  BannedDish,
   Event,
+  EventBody,
   EventKind,
+  FieldError,
   GridCode,
   GridNode,
   HazardId,
   HazardLevel,
   HazardState,
+  ItemOutcome,
   LastCheck,
   Location,
   MonitoringPoint,
   PhotoHash,
   PointCode,
+  PointDuty,
+  PromiseKind,
   ReadingValue,
   Role,
   Sector,
   Superseded,
+  TaskState,
+  TaskStatus,
   Verdict,
 } from '../shared/generated/types';
 
@@ -41,7 +49,15 @@ export type RecordSync = { state: SyncState; reason: string | null; superseded: 
 export type HazardView = { state: HazardState; sync: RecordSync };
 export type TrailEntry = { event: Event; sync: RecordSync };
 export type HazardDetail = { view: HazardView; trail: TrailEntry[] };
-export type PointView = { point: MonitoringPoint; last_check: LastCheck | null; check_due: boolean };
+/** `duty`: the flood-season duty the office put the point under (24-hour duty). */
+export type PointView = {
+  point: MonitoringPoint;
+  last_check: LastCheck | null;
+  check_due: boolean;
+  /** When the next check falls due (null: never checked, due now). */
+  next_check_at?: string | null;
+  duty?: PointDuty | null;
+};
 /** A photo kept on the device; `thumb` is a data: URL of the 320 px thumbnail. */
 export type PhotoRef = { hash: PhotoHash; thumb: string; bytes: number };
 /** `problem` is set when the file of a photo still to send is gone or damaged. */
@@ -97,6 +113,8 @@ export type NewCheck = {
 
 /** Prefix of the sign-out refusal while records or photos still wait to be sent. */
 export const UNSYNCED_PREFIX = 'unsynced:';
+/** Prefix of a refusal naming fields: the core's field errors follow as JSON. */
+export const INVALID_PREFIX = 'invalid:';
 
 export class ApiError extends Error {
   constructor(
@@ -110,6 +128,17 @@ export class ApiError extends Error {
   /** Sign-out was refused because data has not reached the server yet. */
   get unsynced(): boolean {
     return this.message.startsWith(UNSYNCED_PREFIX);
+  }
+
+  /** The fields the core refused and why; empty for any other error. */
+  get fields(): FieldError[] {
+    if (!this.message.startsWith(INVALID_PREFIX)) return [];
+    try {
+      const parsed: unknown = JSON.parse(this.message.slice(INVALID_PREFIX.length));
+      return Array.isArray(parsed) ? (parsed as FieldError[]) : [];
+    } catch {
+      return [];
+    }
   }
 }
 
@@ -128,20 +157,44 @@ async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
   }
 }
 
+/** Where one of this phone's events stands with the server. */
+export type EventSync = { seq: number; kind: EventKind; sync: SyncState };
+/** Where a task or record stands: `from_server` when only the server's copy is here. */
+export type RecordSyncKey = 'pending' | 'sent' | 'rejected' | 'accepted' | 'from_server';
+
 /** A task of my grids, folded on the phone (see crates/device/src/township.rs). */
-export interface TaskView {
-  task: string;
-  kind: string;
-  sector: string | null;
-  title: string;
-  grid: GridCode;
-  due: string;
-  items: string[];
-  targets: { target: { kind: 'grid' | 'point'; code: string }; covered_at: string | null; failed: string[] }[];
-  status: 'open' | 'done' | 'overdue';
+export type TaskView = TaskState & {
+  status: TaskStatus;
   targets_total: number;
   targets_covered: number;
-}
+  sync?: RecordSyncKey;
+  events?: EventSync[];
+};
+
+/** A meeting, banquet, promise or accident on the phone (the `records` command). */
+export type RecordView = {
+  id: string;
+  kind: EventKind;
+  grid: GridCode;
+  day: string;
+  title: string;
+  photos: number;
+  sync: RecordSyncKey;
+  events: EventSync[];
+  body: EventBody;
+};
+
+/** A check against one target of a task; a failed item may become one hazard. */
+export type NewTaskCheck = {
+  task: string;
+  target: string;
+  results: ItemOutcome[];
+  hazard: { description: string; level: HazardLevel; sector: Sector | null } | null;
+  note: string | null;
+  location: LocationFix | null;
+  photos: PhotoHash[];
+};
+export type TaskCheckSaved = { task: string; hazard: string | null };
 
 export interface NewMeeting {
   grid: GridCode;
@@ -151,6 +204,38 @@ export interface NewMeeting {
   minutes: string | null;
   photos: PhotoHash[];
 }
+
+export type NewBanquet = {
+  grid: GridCode;
+  host: string;
+  held_on: string;
+  tables: number;
+  cook: string | null;
+  samples_kept: boolean;
+  banned_dishes_absent: BannedDish[];
+  photos: PhotoHash[];
+};
+
+export type NewPromise = {
+  grid: GridCode;
+  kind: PromiseKind;
+  party: string;
+  signed_on: string | null;
+  note: string | null;
+  photos: PhotoHash[];
+};
+
+export type NewAccident = {
+  grid: GridCode;
+  sector: Sector;
+  occurred_at: string;
+  place: string;
+  deaths: number;
+  injuries: number;
+  description: string;
+  location: LocationFix | null;
+  photos: PhotoHash[];
+};
 
 export const api = {
   session: () => call<Session | null>('session'),
@@ -175,7 +260,14 @@ export const api = {
   syncStatus: () => call<SyncStatus>('sync_status'),
   outbox: () => call<OutboxItem[]>('outbox'),
   tasks: () => call<TaskView[]>('tasks'),
+  /** null until the task has been pulled to this phone. */
+  task: (id: string) => call<TaskView | null>('task', { id }),
+  records: () => call<RecordView[]>('records'),
+  addTaskCheck: (check: NewTaskCheck) => call<TaskCheckSaved>('add_task_check', { check }),
   addMeeting: (meeting: NewMeeting) => call<string>('add_meeting', { meeting }),
+  addBanquet: (banquet: NewBanquet) => call<string>('add_banquet', { banquet }),
+  addPromise: (promise: NewPromise) => call<string>('add_promise', { promise }),
+  addAccident: (accident: NewAccident) => call<string>('add_accident', { accident }),
 };
 
 export type Api = typeof api;

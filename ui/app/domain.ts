@@ -3,7 +3,15 @@
  * documents. Typed as records over the generated unions, so a sector or level
  * added on the Rust side is a type error here until it is placed.
  */
-import type { GridNode, HazardLevel, HazardStatus, Sector, Verdict } from '../shared/generated/types';
+import type {
+  BannedDish,
+  GridNode,
+  HazardLevel,
+  HazardStatus,
+  PromiseKind,
+  Sector,
+  Verdict,
+} from '../shared/generated/types';
 
 const SECTOR_ORDER: Record<Sector, null> = {
   road_traffic: null,
@@ -41,6 +49,27 @@ export const STATUSES = Object.keys(STATUS_ORDER) as HazardStatus[];
 
 const VERDICT_ORDER: Record<Verdict, null> = { normal: null, abnormal: null, danger: null };
 export const VERDICTS = Object.keys(VERDICT_ORDER) as Verdict[];
+
+const BANNED_DISH_ORDER: Record<BannedDish, null> = { green_beans: null, wild_mushrooms: null, medicinal_dishes: null };
+/** 禁用菜品 a rural banquet must not serve, from the core's key table. */
+export const BANNED_DISHES = Object.keys(BANNED_DISH_ORDER) as BannedDish[];
+
+const PROMISE_KIND_ORDER: Record<PromiseKind, null> = {
+  work_safety_target: null,
+  construction_safety: null,
+  farm_vehicle_no_passengers: null,
+  banquet_food_safety: null,
+};
+export const PROMISE_KINDS = Object.keys(PROMISE_KIND_ORDER) as PromiseKind[];
+
+/** The township records the phone files, by the word in their address. */
+export const RECORD_FORMS = {
+  meeting: 'meeting_recorded',
+  banquet: 'banquet_filed',
+  promise: 'promise_signed',
+  accident: 'accident_reported',
+} as const;
+export type RecordForm = keyof typeof RECORD_FORMS;
 
 /** Grids in tree order, each with the names from the top of the list down to it. */
 export function gridPaths(nodes: GridNode[]): { code: string; path: string; depth: number }[] {

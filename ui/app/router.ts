@@ -14,10 +14,15 @@ import HazardRectify from './views/HazardRectify.vue';
 import Home from './views/Home.vue';
 import PointCheck from './views/PointCheck.vue';
 import PointList from './views/PointList.vue';
+import RecordList from './views/RecordList.vue';
+import RecordNew from './views/RecordNew.vue';
 import Settings from './views/Settings.vue';
 import SyncView from './views/SyncView.vue';
+import TaskCheck from './views/TaskCheck.vue';
+import TaskDetail from './views/TaskDetail.vue';
 import TaskList from './views/TaskList.vue';
 import { loadSession } from './composables/useSession';
+import { RECORD_FORMS, type RecordForm } from './domain';
 import { showError } from './notify';
 
 export type Tab = 'home' | 'hazards' | 'points' | 'sync' | 'settings';
@@ -66,6 +71,22 @@ export function createAppRouter(): Router {
         meta: { title: 'title.check', tab: 'points', form: true, parent: '/points' },
       },
       { path: '/tasks', component: TaskList, meta: { title: 'title.tasks', tab: 'home', parent: '/' } },
+      {
+        path: '/tasks/:id',
+        component: TaskDetail,
+        meta: { title: 'title.task_detail', tab: 'home', parent: '/tasks' },
+      },
+      {
+        path: '/tasks/:id/check/:target',
+        component: TaskCheck,
+        meta: { title: 'title.task_check', tab: 'home', form: true, parent: '/tasks' },
+      },
+      { path: '/records', component: RecordList, meta: { title: 'title.records', tab: 'home', parent: '/' } },
+      ...(Object.entries(RECORD_FORMS) as [RecordForm, string][]).map(([kind, event]) => ({
+        path: `/records/new/${kind}`,
+        component: RecordNew,
+        meta: { title: `keys.event_kind.${event}`, tab: 'home' as Tab, form: true, parent: '/records' },
+      })),
       { path: '/sync', component: SyncView, meta: { title: 'title.sync', tab: 'sync' } },
       { path: '/settings', component: Settings, meta: { title: 'title.settings', tab: 'settings' } },
       { path: '/:rest(.*)*', redirect: '/' },

@@ -3,7 +3,8 @@
  * once in English, as an inspector uses it: enrol, report a hazard with three
  * photos while offline, follow it, rectify an overdue hazard, check a
  * landslide and a reservoir in danger, sync with a rejected record waiting,
- * and try to sign out with data not yet sent. Every screen is photographed
+ * work a task's checklist (a failed item turned into a hazard), file each
+ * township record offline, and try to sign out with data not yet sent. Every screen is photographed
  * into e2e/artifacts/ and checked for phone fit.
  *
  * Needs `npm run build` first (it tests dist/, as shipped).
@@ -29,6 +30,12 @@ function tx(locale, key, values = {}) {
   for (const part of key.split('.')) node = node?.[part];
   if (typeof node !== 'string') throw new Error(`no message ${key} in ${locale}`);
   return node.split(' | ')[0].replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ''));
+}
+
+/** Yesterday on the browser's clock, as a date input holds it. */
+function yesterday() {
+  const d = new Date(Date.now() - 86_400_000);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
 
 const photoDir = mkdtempSync(join(tmpdir(), 'gridsafe-photos-'));
@@ -127,6 +134,10 @@ for (const locale of ['zh-CN', 'en']) {
       assert.equal(await page.locator('[data-testid=stat-open] strong').innerText(), '4');
       assert.equal(await page.locator('[data-testid=stat-due] strong').innerText(), '3');
       assert.ok((await page.getByTestId('my-grids').innerText()).includes('王家村'));
+      // Open and overdue tasks, and the point on 24-hour duty whose check is due.
+      await page.getByTestId('home-tasks-count').filter({ hasText: t('home.tasks_overdue', { n: 1 }) }).waitFor();
+      assert.ok((await page.getByTestId('home-tasks-count').innerText()).includes(t('home.tasks_open', { n: 2 })));
+      assert.ok((await page.getByTestId('home-duty-due').innerText()).includes(t('home.duty_due', { n: 1 })));
       await screen('home');
 
       await page.getByTestId('urgent').click();
@@ -258,10 +269,18 @@ for (const locale of ['zh-CN', 'en']) {
       await page.getByTestId('tab-points').click();
       await page.getByTestId('point-item').first().waitFor();
       assert.equal(await page.getByTestId('due').count(), 3);
+      // Flood-season duty: both points on duty say so, the due one is called out.
+      assert.ok((await page.getByTestId('duty-reminder').innerText()).includes(t('points.duty_due', { n: 1 })));
+      assert.equal(await page.getByTestId('duty').count(), 2);
+      const landslideDuty = page.locator('[data-testid=point-item][data-kind=landslide] [data-testid=next-check]');
+      assert.ok((await landslideDuty.innerText()).includes(t('points.check_now')));
+      const pondDuty = page.locator('[data-testid=point-item][data-kind=pond_dam] [data-testid=next-check]');
+      assert.ok((await pondDuty.innerText()).includes(t('points.next_check', { time: '' }).trim()));
       await screen('points');
 
       await page.locator('[data-testid=point-item][data-kind=landslide]').click();
       await page.getByTestId('save-check').waitFor();
+      assert.ok((await page.getByTestId('check-duty').innerText()).includes(t('points.check_now')));
       for (const key of ['crack_width_mm', 'crack_length_m', 'rainfall_24h_mm']) {
         assert.equal(await page.getByTestId(`reading-${key}`).getAttribute('data-type'), 'number');
       }
@@ -285,6 +304,9 @@ for (const locale of ['zh-CN', 'en']) {
       await page.getByTestId('field-check-note').locator('textarea').fill(chinese ? '2号桩裂缝加宽' : 'Crack at stake 2 wider');
       await page.getByTestId('save-check').click();
       await page.waitForURL(/#\/points$/);
+      // Checked: the landslide is no longer due and the duty reminder is gone.
+      await page.locator('[data-testid=point-item][data-kind=landslide] [data-testid=next-check]').filter({ hasText: t('points.next_check', { time: '' }).trim() }).waitFor();
+      assert.equal(await page.getByTestId('duty-reminder').count(), 0);
       const check = await page.evaluate(() => window.__gridsafeFake.calls.filter((c) => c.cmd === 'add_check').at(-1).args);
       assert.equal(check.verdict, 'abnormal');
       assert.equal(check.readings.crack_width_mm, 12);
@@ -361,16 +383,204 @@ for (const locale of ['zh-CN', 'en']) {
       await screen('sync-done');
     });
 
-    step('tasks: the tasks of my grids with their checklist and coverage', async () => {
+    step('tasks: the tasks of my grids with their checklist and coverage, the overdue one marked', async () => {
       await page.getByTestId('tab-home').click();
       await page.getByTestId('home-tasks').click();
-      await page.getByTestId('task-item').waitFor();
-      const text = await page.getByTestId('task-item').innerText();
-      assert.ok(text.includes('第四季度安全生产大检查'));
+      await page.getByTestId('task-item').first().waitFor();
+      assert.equal(await page.getByTestId('task-item').count(), 2);
+      const quarterly = page.getByTestId('task-item').filter({ hasText: '第四季度安全生产大检查' });
+      const text = await quarterly.innerText();
       assert.ok(text.includes(t('keys.task_kind.quarterly_check')));
       assert.ok(text.includes(t('keys.checklist_item.fire_equipment')));
       assert.ok(text.includes(t('tasks.covered', { n: 1, m: 2 })));
+      const overdue = page.locator('[data-testid=task-item][data-status=overdue]');
+      assert.ok((await overdue.innerText()).includes(t('keys.task_status.overdue')));
       await screen('tasks');
+    });
+
+    step('task detail and checklist offline: a failed item becomes a hazard linked to the task', async () => {
+      await phone.context.setOffline(true);
+      await page.getByTestId('task-item').filter({ hasText: '第四季度安全生产大检查' }).click();
+      await page.getByTestId('task-head').waitFor();
+      assert.ok((await page.getByTestId('task-head').innerText()).includes(t('keys.task_kind.quarterly_check')));
+      assert.ok((await page.getByTestId('task-head').innerText()).includes('重点查看消防器材和安全出口'));
+      assert.equal(await page.getByTestId('task-target').count(), 2);
+      assert.equal(await page.locator('[data-testid=task-target][data-covered=yes]').count(), 1);
+      const lj = page.locator('[data-testid=task-target][data-code=QS-LJ]');
+      assert.ok((await lj.innerText()).includes('李家村'));
+      assert.ok((await lj.innerText()).includes(t('tasks.not_covered')));
+      await screen('task-detail');
+
+      await lj.getByTestId('target-check').click();
+      await page.getByTestId('save-task-check').waitFor();
+      assert.ok((await page.getByTestId('check-target').innerText()).includes('李家村'));
+      assert.equal(await page.getByTestId('check-item').count(), 2);
+      // Every item must be answered.
+      await page.getByTestId('save-task-check').click();
+      await page.locator('.van-toast', { hasText: t('taskcheck.answer_all') }).waitFor();
+      await page.getByTestId('item-emergency_exits-pass').click();
+      await page.getByTestId('item-fire_equipment-fail').click();
+      // One tap turns the failed item into a hazard, its description written from the item.
+      await page.getByTestId('to-hazard-fire_equipment').click();
+      const hazardText = page.getByTestId('field-task-hazard').locator('textarea');
+      assert.ok((await hazardText.inputValue()).includes(t('keys.checklist_item.fire_equipment')));
+      assert.ok((await hazardText.inputValue()).includes('李家村'));
+      await page.getByTestId('field-task-note').locator('textarea').fill(chinese ? '村委会灭火器已过期' : 'Extinguishers at the village office out of date');
+      await page.getByTestId('photo-input').setInputFiles([PHOTOS[0]]);
+      await page.getByTestId('photo-thumb').waitFor();
+      await screen('task-check');
+      await page.getByTestId('task-hazard').scrollIntoViewIfNeeded();
+      await screen('task-check-hazard');
+
+      await page.getByTestId('save-task-check').click();
+      await page.waitForURL(/#\/tasks\/[^/]+$/);
+      await page.locator('[data-testid=task-target][data-code=QS-LJ][data-covered=yes]').waitFor();
+      const checked = page.locator('[data-testid=task-target][data-code=QS-LJ]');
+      assert.ok((await checked.getByTestId('target-failed').innerText()).includes(t('keys.checklist_item.fire_equipment')));
+      assert.ok((await checked.getByTestId('target-hazards').innerText()).includes(t('tasks.hazards', { n: 1 })));
+      assert.equal(await page.getByTestId('task-status').getAttribute('data-status'), 'done');
+      await screen('task-detail-done');
+      const saved = await page.evaluate(() => window.__gridsafeFake.calls.filter((c) => c.cmd === 'add_task_check').at(-1).args.check);
+      assert.deepEqual(saved.results, [
+        { item: 'fire_equipment', result: 'fail' },
+        { item: 'emergency_exits', result: 'pass' },
+      ]);
+      assert.equal(saved.target, 'QS-LJ');
+      assert.equal(saved.hazard.level, 'general');
+      assert.equal(saved.photos.length, 1);
+      const queued = await page.evaluate(() => window.__gridsafeFake.outbox.slice(-2).map((o) => o.kind));
+      assert.deepEqual(queued, ['hazard_reported', 'task_check_recorded']);
+      // The hazard it raised opens from the task, saved on the phone and waiting to be sent.
+      await checked.getByTestId('target-hazard-link').click();
+      await page.getByTestId('detail-description').waitFor();
+      assert.ok((await page.getByTestId('detail-description').innerText()).includes(t('keys.checklist_item.fire_equipment')));
+      await page.getByTestId('timeline-entry').filter({ hasText: t('syncstate.record.pending') }).waitFor();
+    });
+
+    step('township records offline: a meeting, with the core\'s refusal shown by its field', async () => {
+      await page.goto(`${server.url}#/`);
+      await page.getByTestId('home-records').click();
+      await page.getByTestId('records-empty').waitFor();
+      await screen('records-empty');
+
+      await page.getByTestId('new-meeting').click();
+      await page.getByTestId('save-record').waitFor();
+      assert.ok((await page.getByTestId('field-grid').locator('input').inputValue()).includes('王家村'));
+      await page.getByTestId('save-record').click();
+      await page.locator('.van-toast', { hasText: t('form.fill_required') }).waitFor();
+      await page.getByTestId('field-held_on').locator('input').fill('2099-01-15');
+      await page.getByTestId('field-topic').locator('input').fill(chinese ? '汛期安全生产工作部署' : 'Flood-season safety plan');
+      await page.getByTestId('field-attendees').locator('input').fill(chinese ? '王建国、李德明，赵书记' : 'Wang, Li, Zhao');
+      await page.getByTestId('field-minutes').locator('textarea').fill(chinese ? '落实24小时值班制度' : 'Keep the 24-hour duty roster');
+      await page.getByTestId('photo-input').setInputFiles([PHOTOS[1]]);
+      await page.getByTestId('photo-thumb').waitFor();
+      await page.getByTestId('save-record').click();
+      const dateError = page.getByTestId('field-held_on').locator('.van-field__error-message');
+      await dateError.waitFor();
+      assert.equal(await dateError.innerText(), t('reason.in_future'));
+      await screen('meeting-refused');
+      await page.getByTestId('field-held_on').locator('input').fill(yesterday());
+      await page.getByTestId('save-record').click();
+      await page.waitForURL(/#\/records$/);
+      await page.locator('[data-testid=record-item][data-kind=meeting_recorded]').waitFor();
+      const meeting = await page.evaluate(() => window.__gridsafeFake.calls.filter((c) => c.cmd === 'add_meeting').at(-1).args.meeting);
+      assert.deepEqual(meeting.attendees, chinese ? ['王建国', '李德明', '赵书记'] : ['Wang', 'Li', 'Zhao']);
+      assert.equal(meeting.held_on, yesterday());
+      assert.equal(meeting.photos.length, 1);
+    });
+
+    step('township records offline: a rural banquet with its banned dishes checklist', async () => {
+      await page.getByTestId('new-banquet').click();
+      await page.getByTestId('save-record').waitFor();
+      await page.getByTestId('field-host').locator('input').fill(chinese ? '王家村二组 张某' : 'Zhang, group 2');
+      await page.getByTestId('field-tables').locator('input').fill('0');
+      await page.getByTestId('field-cook').locator('input').fill(chinese ? '李师傅' : 'Chef Li');
+      await page.getByTestId('field-samples_kept').click();
+      for (const dish of ['green_beans', 'wild_mushrooms', 'medicinal_dishes']) {
+        assert.ok((await page.getByTestId(`banned-${dish}`).innerText()).includes(t(`keys.banned_dish.${dish}`)));
+      }
+      await page.getByTestId('banned-green_beans').click();
+      await page.getByTestId('banned-wild_mushrooms').click();
+      await page.getByTestId('photo-input').setInputFiles([PHOTOS[2]]);
+      await page.getByTestId('photo-thumb').waitFor();
+      await page.getByTestId('save-record').click();
+      const tablesError = page.getByTestId('field-tables').locator('.van-field__error-message');
+      await tablesError.waitFor();
+      assert.equal(await tablesError.innerText(), t('reason.out_of_range', { min: 1, max: 1000 }));
+      await screen('banquet-refused');
+      await page.getByTestId('field-tables').locator('input').fill('12');
+      await page.getByTestId('save-record').click();
+      await page.waitForURL(/#\/records$/);
+      await page.locator('[data-testid=record-item][data-kind=banquet_filed]').waitFor();
+      const banquet = await page.evaluate(() => window.__gridsafeFake.calls.filter((c) => c.cmd === 'add_banquet').at(-1).args.banquet);
+      assert.deepEqual(banquet.banned_dishes_absent, ['green_beans', 'wild_mushrooms']);
+      assert.equal(banquet.tables, 12);
+      assert.equal(banquet.samples_kept, true);
+    });
+
+    step('township records offline: a signed promise', async () => {
+      await page.getByTestId('new-promise').click();
+      await page.getByTestId('save-record').waitFor();
+      await page.getByTestId('field-promise_kind').click();
+      const picker = page.locator('.van-popup .van-picker').filter({ hasText: t('keys.promise_kind.construction_safety') });
+      await picker.waitFor();
+      await picker.locator('.van-picker-column__item', { hasText: t('keys.promise_kind.construction_safety') }).click();
+      await page.waitForTimeout(400); // the wheel settles on the tapped item
+      await picker.locator('.van-picker__confirm').click();
+      await picker.waitFor({ state: 'hidden' });
+      await page.getByTestId('field-party').locator('input').fill(chinese ? '王家村砖厂' : 'Wangjia brickworks');
+      await page.getByTestId('photo-input').setInputFiles([PHOTOS[3]]);
+      await page.getByTestId('photo-thumb').waitFor();
+      await screen('promise-new');
+      await page.getByTestId('save-record').click();
+      await page.waitForURL(/#\/records$/);
+      await page.locator('[data-testid=record-item][data-kind=promise_signed]').waitFor();
+      const promise = await page.evaluate(() => window.__gridsafeFake.calls.filter((c) => c.cmd === 'add_promise').at(-1).args.promise);
+      assert.equal(promise.kind, 'construction_safety');
+    });
+
+    step('township records offline: an accident, marked urgent', async () => {
+      await page.getByTestId('new-accident').click();
+      await page.getByTestId('save-record').waitFor();
+      await page.getByTestId('accident-hint').waitFor();
+      await page.getByTestId('field-place').locator('input').fill(chinese ? '村道三组路口' : 'Village road, group 3');
+      await page.getByTestId('field-sector').click();
+      const picker = page.locator('.van-popup .van-picker').filter({ hasText: t('keys.sector.road_traffic') });
+      await picker.waitFor();
+      await picker.locator('.van-picker-column__item', { hasText: t('keys.sector.road_traffic') }).click();
+      await page.waitForTimeout(400);
+      await picker.locator('.van-picker__confirm').click();
+      await picker.waitFor({ state: 'hidden' });
+      await page.getByTestId('field-injuries').locator('input').fill('2');
+      await page.getByTestId('field-description').locator('textarea').fill(chinese ? '农用车侧翻，两人受轻伤' : 'A farm vehicle overturned; two slightly hurt');
+      await page.getByTestId('location-fix').waitFor();
+      await screen('accident-new');
+      await page.getByTestId('save-record').click();
+      await page.waitForURL(/#\/records$/);
+      await page.locator('[data-testid=record-item][data-kind=accident_reported]').waitFor();
+      assert.equal(await page.getByTestId('record-item').count(), 4);
+      assert.equal(await page.getByTestId('record-item').first().getAttribute('data-kind'), 'accident_reported');
+      assert.equal(await page.locator('[data-testid=record-sync]', { hasText: t('syncstate.record.pending') }).count(), 4);
+      await screen('records');
+      const accident = await page.evaluate(() => window.__gridsafeFake.calls.filter((c) => c.cmd === 'add_accident').at(-1).args.accident);
+      assert.equal(accident.sector, 'road_traffic');
+      assert.equal(accident.injuries, 2);
+      assert.equal(accident.deaths, 0);
+      assert.equal(accident.location.source, 'gps');
+    });
+
+    step('sync screen: the task check and the records wait in the outbox, the accident first', async () => {
+      await page.getByTestId('tab-sync').click();
+      await page.getByTestId('outbox-item').first().waitFor();
+      const pending = page.locator('[data-testid=outbox-item][data-state=pending]');
+      assert.equal(await pending.count(), 6);
+      assert.ok((await pending.first().innerText()).includes(t('keys.event_kind.accident_reported')));
+      assert.ok((await pending.first().innerText()).includes(t('sync.urgent')));
+      const kinds = await pending.allInnerTexts();
+      for (const kind of ['task_check_recorded', 'meeting_recorded', 'banquet_filed', 'promise_signed']) {
+        assert.ok(kinds.some((k) => k.includes(t(`keys.event_kind.${kind}`))), kind);
+      }
+      await screen('sync-records');
     });
 
     step('settings: language and account; sign-out refused while data waits, kept after two questions', async () => {

@@ -14,6 +14,7 @@ export function installFakeNative(seed, forms) {
     hazards: new Map(seed.hazards.map((h) => [h.state.id, h])),
     points: seed.points,
     tasks: seed.tasks ?? [],
+    records: [],
     outbox: seed.outbox,
     photos: new Map(Object.entries(seed.photos).map(([hash, thumb]) => [hash, { thumb, bytes: 180_000 }])),
     lastSync: seed.lastSync,
@@ -122,6 +123,25 @@ export function installFakeNative(seed, forms) {
     return 'normal';
   }
 
+  function localToday() {
+    const d = new Date();
+    return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  }
+
+  /** A township record, refused field by field as the core refuses it. */
+  function fileRecord(type, idKey, input, day, summary, urgent, rules) {
+    requireSession();
+    const fields = rules.filter(([, reason]) => reason).map(([field, reason]) => ({ field, reason }));
+    if (fields.length) throw `invalid:${JSON.stringify(fields)}`;
+    if (!seed.grids.some((g) => g.code === input.grid)) throw `未知网格：${input.grid}`;
+    checkPhotos(input.photos);
+    const id = newId(idKey.slice(0, 1).toUpperCase());
+    const ev = event({ type, data: { [idKey]: id, ...input } });
+    store.records.push({ id, kind: type, grid: input.grid, day, title: summary, photos: input.photos.length, sync: 'pending', events: [], body: ev.body, event: ev.id });
+    queue(ev, summary, urgent, input.photos);
+    return id;
+  }
+
   const commands = {
     session: () => store.session,
     enroll: ({ server, username, password }) => {
@@ -142,7 +162,71 @@ export function installFakeNative(seed, forms) {
     },
     grids: () => (requireSession(), seed.grids),
     points: () => (requireSession(), store.points),
-    tasks: () => (requireSession(), store.tasks ?? []),
+    tasks: () => (requireSession(), store.tasks),
+    task: ({ id }) => (requireSession(), store.tasks.find((x) => x.task === id) ?? null),
+    records: () => {
+      requireSession();
+      for (const r of store.records) r.sync = syncStateOf(r.event)?.state ?? 'from_server';
+      return [...store.records].reverse();
+    },
+    add_task_check: ({ check }) => {
+      requireSession();
+      const task = store.tasks.find((x) => x.task === check.task);
+      if (!task) throw `本机没有任务 ${check.task}`;
+      const target = task.targets.find((x) => x.target.code === check.target);
+      if (!target) throw `${check.target} 不是该任务的检查对象`;
+      const missing = task.items.filter((i) => !check.results.some((r) => r.item === i));
+      if (missing.length) throw `缺少检查项：${missing.join(',')}`;
+      checkLocation(check.location);
+      checkPhotos(check.photos);
+      const grid = target.target.kind === 'grid' ? target.target.code : store.points.find((p) => p.point.code === target.target.code)?.point.grid;
+      let hazard = null;
+      if (check.hazard) {
+        const failed = check.results.find((r) => r.result === 'fail');
+        hazard = commands.add_hazard({
+          grid,
+          sector: check.hazard.sector ?? task.sector ?? (failed ? 'fire' : 'other'),
+          level: check.hazard.level,
+          description: check.hazard.description,
+          place: null,
+          location: check.location,
+          photos: check.photos,
+        });
+        target.hazards = [...target.hazards, hazard];
+      }
+      const ev = event({ type: 'task_check_recorded', data: { ...check, target: target.target, grid, hazards: hazard ? [hazard] : [] } });
+      target.covered_at ??= nowIso();
+      target.covered_by ??= store.session.user;
+      target.checks += 1;
+      for (const r of check.results) if (r.result === 'fail' && !target.failed.includes(r.item)) target.failed.push(r.item);
+      task.targets_covered = task.targets.filter((x) => x.covered_at).length;
+      if (task.targets_covered === task.targets_total) {
+        task.status = 'done';
+        task.done_at = nowIso();
+      }
+      queue(ev, `${task.title} · ${target.target.code}`, false, check.photos);
+      return { task: task.task, hazard };
+    },
+    add_meeting: ({ meeting }) =>
+      fileRecord('meeting_recorded', 'meeting', meeting, meeting.held_on, meeting.topic, false, [
+        ['topic', !meeting.topic?.trim() && { code: 'required' }],
+        ['held_on', meeting.held_on > localToday() && { code: 'in_future' }],
+      ]),
+    add_banquet: ({ banquet }) =>
+      fileRecord('banquet_filed', 'banquet', banquet, banquet.held_on, `${banquet.host} · ${banquet.tables}桌`, false, [
+        ['host', !banquet.host?.trim() && { code: 'required' }],
+        ['tables', (banquet.tables < 1 || banquet.tables > 1000) && { code: 'out_of_range', min: 1, max: 1000 }],
+      ]),
+    add_promise: ({ promise }) =>
+      fileRecord('promise_signed', 'promise', { ...promise, signed_on: promise.signed_on ?? localToday() }, promise.signed_on ?? localToday(), promise.party, false, [
+        ['party', !promise.party?.trim() && { code: 'required' }],
+        ['signed_on', (promise.signed_on ?? '') > localToday() && { code: 'in_future' }],
+      ]),
+    add_accident: ({ accident }) =>
+      fileRecord('accident_reported', 'accident', accident, accident.occurred_at.slice(0, 10), accident.description, true, [
+        ['description', !accident.description?.trim() && { code: 'required' }],
+        ['occurred_at', Date.parse(accident.occurred_at) > Date.now() + 300_000 && { code: 'in_future' }],
+      ]),
     hazards: () => {
       requireSession();
       return [...store.hazards.values()].map((h) => (refreshHazardSync(h), { state: h.state, sync: h.sync }));
@@ -213,6 +297,7 @@ export function installFakeNative(seed, forms) {
       const ev = event({ type: 'check_logged', data: { check, point, grid: p.point.grid, verdict, readings, note, location, photos } });
       p.last_check = { check, verdict, at: nowIso(), by: store.session.user };
       p.check_due = false;
+      p.next_check_at = new Date(Date.now() + (p.duty ? p.duty.interval_hours : 7 * 24) * 3600_000).toISOString();
       store.lastCheck = ev;
       queue(ev, `巡查记录：${p.point.name}`, verdict === 'danger', photos);
       return check;

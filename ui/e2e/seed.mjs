@@ -1,8 +1,9 @@
 /**
  * The data the fake native side starts with: a township (青山镇) with two
  * villages, their monitoring points, hazards in several states (one overdue,
- * one whose late rectification was superseded) and one record the server
- * rejected. Times are relative to now, so "overdue" stays overdue.
+ * one whose late rectification was superseded), one record the server
+ * rejected, two tasks (one overdue) and two points on 24-hour flood duty.
+ * Times are relative to now, so "overdue" stays overdue.
  */
 const DAY = 86_400_000;
 
@@ -220,6 +221,8 @@ export function makeSeed(now = Date.now()) {
       point: { code: 'P-HP-01', name: '后山滑坡体', kind: 'landslide', grid: 'QS-WJ', lat: 30.6601, lon: 104.2155, monitor: '王建国' },
       last_check: { check: 'C-01', verdict: 'normal', at: iso(now - 3 * DAY), by: user },
       check_due: true,
+      next_check_at: iso(now - 2 * DAY),
+      duty: { duty: 'D-01', interval_hours: 24, since: iso(now - 10 * DAY) },
     },
     {
       point: { code: 'P-SK-01', name: '青山水库', kind: 'reservoir', grid: 'QS-LJ', lat: 30.6702, lon: 104.2402, monitor: '李德明' },
@@ -230,6 +233,8 @@ export function makeSeed(now = Date.now()) {
       point: { code: 'P-TB-02', name: '王家塘坝', kind: 'pond_dam', grid: 'QS-WJ', lat: 30.6555, lon: 104.2201, monitor: '王建国' },
       last_check: { check: 'C-03', verdict: 'normal', at: iso(now - 6 * 3600_000), by: user },
       check_due: false,
+      next_check_at: iso(now + 18 * 3600_000),
+      duty: { duty: 'D-01', interval_hours: 24, since: iso(now - 10 * DAY) },
     },
     {
       point: { code: 'P-HD-01', name: '清水河河堤(二组段)', kind: 'embankment', grid: 'QS-WJ', lat: 30.6512, lon: 104.2233, monitor: '王建国' },
@@ -248,6 +253,14 @@ export function makeSeed(now = Date.now()) {
     { seq: 2, event_id: h5.id, kind: 'hazard_reported', summary: '上报隐患：河边洗衣台无护栏、无救生圈', state: 'rejected', reason: rejectReason, urgent: false, photos: [] },
   ];
 
+  const target = (kind, code, coveredAt, by, failed = [], hazards = []) => ({
+    target: { kind, code },
+    covered_at: coveredAt,
+    covered_by: coveredAt ? by : null,
+    checks: coveredAt ? 1 : 0,
+    failed,
+    hazards,
+  });
   const tasks = [
     {
       task: '0190e5a0-0000-7000-8000-00000000aa01',
@@ -257,12 +270,35 @@ export function makeSeed(now = Date.now()) {
       grid: 'QS',
       due: date(now + 10 * DAY),
       items: ['fire_equipment', 'emergency_exits'],
-      note: null,
+      note: '重点查看消防器材和安全出口',
+      issued_at: iso(now - 5 * DAY),
+      issued_by: office,
+      done_at: null,
       targets: [
-        { target: { kind: 'grid', code: 'QS-WJ' }, covered_at: iso(now - DAY), failed: [], hazards: [] },
-        { target: { kind: 'grid', code: 'QS-LJ' }, covered_at: null, failed: [], hazards: [] },
+        target('grid', 'QS-WJ', iso(now - DAY), '13900005678'),
+        target('grid', 'QS-LJ', null, null),
       ],
       status: 'open',
+      targets_total: 2,
+      targets_covered: 1,
+    },
+    {
+      task: '0190e5a0-0000-7000-8000-00000000aa02',
+      kind: 'special_campaign',
+      sector: 'construction',
+      title: '建筑施工安全专项整治',
+      grid: 'QS',
+      due: date(now - 2 * DAY),
+      items: ['qualification', 'gantry_crane', 'fall_protection'],
+      note: null,
+      issued_at: iso(now - 20 * DAY),
+      issued_by: office,
+      done_at: null,
+      targets: [
+        target('grid', 'QS-WJ-ZC', iso(now - 8 * DAY), user, ['fall_protection'], ['H-0001']),
+        target('point', 'P-HP-01', null, null),
+      ],
+      status: 'overdue',
       targets_total: 2,
       targets_covered: 1,
     },

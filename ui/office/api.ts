@@ -302,6 +302,35 @@ export interface TaskItem {
   days_overdue: number;
 }
 
+/** One check a phone did against a task's target, as the task's trail holds it. */
+export interface TaskCheckEvent {
+  cursor: number;
+  event: string;
+  kind: string;
+  author: string;
+  at: string;
+  received_at: string;
+  body: { type: string; data: Record<string, unknown> };
+}
+
+/** A task with each target's coverage, the checks done and their photos. */
+export interface TaskDetail extends TaskItem {
+  note: string | null;
+  issued_at: string;
+  issued_by: string;
+  done_at: string | null;
+  targets: {
+    target: { kind: 'grid' | 'point'; code: string };
+    covered_at: string | null;
+    covered_by: string | null;
+    checks: number;
+    failed: string[];
+    hazards: string[];
+  }[];
+  events: TaskCheckEvent[];
+  photos: PhotoRef[];
+}
+
 export interface NewTask {
   kind: string;
   sector?: string | null;
@@ -401,6 +430,7 @@ export const api = {
   changeUser: (name: string, c: { role?: Role; grids?: string[]; password?: string }) =>
     request<UserItem>('PATCH', `/api/v1/users/${encodeURIComponent(name)}`, c),
   tasks: (grid?: string) => request<TaskItem[]>('GET', `/api/v1/tasks${query({ grid })}`),
+  task: (id: string) => request<TaskDetail>('GET', `/api/v1/tasks/${encodeURIComponent(id)}`),
   createTask: (t: NewTask) => request<TaskItem>('POST', '/api/v1/tasks', t),
   records: (kind: string, grid?: string) =>
     request<RecordItem[]>('GET', `/api/v1/records/${kind}${query({ grid })}`),

@@ -20,6 +20,12 @@ export const routes: RouteRecordRaw[] = [
   { path: '/map', name: 'map', component: () => import('./views/MapView.vue') },
   { path: '/points', name: 'points', component: () => import('./views/Points.vue') },
   { path: '/records', name: 'records', component: () => import('./views/Records.vue') },
+  {
+    path: '/tasks/:id',
+    name: 'task',
+    component: () => import('./views/TaskDetail.vue'),
+    props: true,
+  },
   { path: '/admin/import', name: 'admin-import', component: () => import('./views/AdminImport.vue') },
   { path: '/admin/users', name: 'admin-users', component: () => import('./views/AdminUsers.vue') },
   {

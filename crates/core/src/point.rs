@@ -118,7 +118,13 @@ pub fn danger_open(last: Option<&LastCheck>) -> bool {
 /// Whether a check is due: none yet, or the last is older than the interval
 /// (e.g. 24 hours in flood-season duty).
 pub fn check_due(last: Option<&LastCheck>, interval: Duration, now: DateTime<Utc>) -> bool {
-    last.is_none_or(|l| now - l.at >= interval)
+    next_check_at(last, interval).is_none_or(|next| now >= next)
+}
+
+/// When the next check of a point falls due: `interval` after the last one;
+/// `None` for a point never checked, which is due at once.
+pub fn next_check_at(last: Option<&LastCheck>, interval: Duration) -> Option<DateTime<Utc>> {
+    last.map(|l| l.at + interval)
 }
 
 #[cfg(test)]
@@ -237,5 +243,10 @@ mod tests {
             at + Duration::hours(24)
         ));
         assert!(check_due(None, Duration::hours(24), at));
+        assert_eq!(
+            next_check_at(Some(&last), Duration::hours(12)),
+            Some(at + Duration::hours(12))
+        );
+        assert_eq!(next_check_at(None, Duration::hours(12)), None);
     }
 }

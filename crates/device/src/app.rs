@@ -58,6 +58,25 @@ pub enum AppError {
     Input(String),
 }
 
+/// Prefix of a refusal that names fields: `invalid:` then the core's field
+/// errors as JSON, so a screen can put each reason next to its field, in
+/// the reader's language.
+pub const INVALID_PREFIX: &str = "invalid:";
+
+impl AppError {
+    /// The text a screen receives for this error: field errors in the form
+    /// of [`INVALID_PREFIX`], anything else as the sentence a person reads.
+    pub fn screen_text(&self) -> String {
+        match self {
+            AppError::Device(DeviceError::Invalid(fields)) => match serde_json::to_string(fields) {
+                Ok(json) => format!("{INVALID_PREFIX}{json}"),
+                Err(_) => self.to_string(),
+            },
+            _ => self.to_string(),
+        }
+    }
+}
+
 type Result<T> = std::result::Result<T, AppError>;
 
 impl From<rusqlite::Error> for AppError {
@@ -109,6 +128,8 @@ pub struct PointView {
     pub point: MonitoringPoint,
     pub last_check: Option<LastCheck>,
     pub check_due: bool,
+    /// When the next check falls due; `None` for a point never checked (due now).
+    pub next_check_at: Option<DateTime<Utc>>,
     /// The flood-season duty the office put the point under, if any.
     pub duty: Option<PointDuty>,
 }
@@ -483,6 +504,7 @@ pub fn points(store: &Store, now: DateTime<Utc>) -> Result<Vec<PointView>> {
         );
         out.push(PointView {
             check_due: point::check_due(last.as_ref(), interval, now),
+            next_check_at: point::next_check_at(last.as_ref(), interval),
             last_check: last,
             duty,
             point: p,
@@ -689,6 +711,12 @@ fn summary(event: &Event) -> String {
             c.verdict.label(gridsafe_core::Lang::ZhCn)
         ),
         EventBody::AccidentReported(a) => a.description.clone(),
+        EventBody::MeetingRecorded(m) => m.topic.clone(),
+        EventBody::BanquetFiled(b) => format!("{} · {}桌", b.host, b.tables),
+        EventBody::PromiseSigned(p) => {
+            format!("{} · {}", p.party, p.kind.label(gridsafe_core::Lang::ZhCn))
+        }
+        EventBody::TaskCheckRecorded(k) => k.target.code().to_string(),
         other => other.hazard().map(|h| h.to_string()).unwrap_or_default(),
     }
 }
@@ -909,5 +937,33 @@ mod tests {
                 .unwrap()
                 .check_due
         );
+    }
+
+    #[test]
+    fn a_refused_record_names_its_fields_for_the_screen_and_nothing_is_saved() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = testing::enrolled(dir.path(), "http://127.0.0.1:9");
+        let err = add_meeting(
+            &mut store,
+            NewMeeting {
+                grid: "V1".parse().unwrap(),
+                held_on: township::local_today(Utc::now()) + chrono::Duration::days(3),
+                topic: " ".into(),
+                attendees: vec![],
+                minutes: None,
+                photos: vec![],
+            },
+        )
+        .unwrap_err();
+        let text = err.screen_text();
+        let json = text.strip_prefix(INVALID_PREFIX).expect(&text);
+        let fields: Vec<gridsafe_core::validate::FieldError> = serde_json::from_str(json).unwrap();
+        let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+        assert!(names.contains(&"topic"), "{names:?}");
+        assert!(names.contains(&"held_on"), "{names:?}");
+        assert!(records(&store).unwrap().is_empty());
+        assert!(outbox(&store).unwrap().is_empty());
+        let other = AppError::Input("no such hazard".into());
+        assert_eq!(other.screen_text(), "no such hazard");
     }
 }

@@ -80,9 +80,12 @@ test('zh-CN: sign in, inbox, hazard list and export', async () => {
   await page.getByTestId('signin').click();
   await page.getByTestId('whoami').waitFor();
 
-  // Inbox: the danger check first, then acknowledge it.
-  await page.getByTestId('inbox-table').locator('tbody tr').first().waitFor();
-  const first = page.getByTestId('inbox-table').locator('tbody tr').first();
+  // Inbox: urgent items first (the danger check, and an accident a phone
+  // reported), then acknowledge the danger check.
+  const rows = page.getByTestId('inbox-table').locator('tbody tr');
+  await rows.first().waitFor();
+  assert.match(await rows.first().innerText(), /^\s*紧急/);
+  const first = rows.filter({ hasText: '巡查记录' }).filter({ hasText: '危险' }).first();
   assert.match(await first.innerText(), /紧急[\s\S]*巡查记录[\s\S]*危险/);
   const unread = async () => Number((await page.getByTestId('inbox-unread').innerText()).match(/\d+/)[0]);
   const before = await unread();
