@@ -17,20 +17,21 @@ use std::path::PathBuf;
 
 use axum::Json;
 use axum::extract::{Query, State};
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Utc};
 use gridsafe_core::assessment::{
-    self, CheckTarget, DeductionKind, GridAssessment, Period, Records, Rubric,
+    self, CheckTarget, DeductionKind, GridAssessment, Period, PointFact, Records, Rubric,
 };
 use gridsafe_core::{GridCode, GridTree, StableKey, TaskKind};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Caller;
-use crate::calendar::today;
+use crate::calendar::local_day;
 use crate::config::Settings;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::PeriodRecords;
 use crate::store::records::RecordSource;
+use crate::summary::point_facts;
 
 /// The rubric that ships, used until the office saves its own.
 pub const DEFAULT_RUBRIC: &str = include_str!("../assets/rubric.toml");
@@ -125,9 +126,11 @@ pub async fn grid_and_period(
     Ok((catalog, code, period))
 }
 
-/// The core's records from the stored ones: planned check targets are
-/// counted in the target's grid when it is one, else the task's.
-pub fn records(tree: &GridTree, stored: &PeriodRecords) -> Records {
+/// The core's records from the stored ones and the monitoring points (as
+/// [`crate::summary::point_facts`] makes them, so the missed checks are the
+/// summary's): planned check targets are counted in the target's grid when
+/// it is one, else the task's.
+pub fn records(tree: &GridTree, stored: &PeriodRecords, points: Vec<PointFact>) -> Records {
     let mut unrecorded = BTreeSet::new();
     let meetings = match &stored.meetings {
         RecordSource::Table(m) => m.clone(),
@@ -167,7 +170,7 @@ pub fn records(tree: &GridTree, stored: &PeriodRecords) -> Records {
         hazards: stored.hazards.clone(),
         check_targets,
         meetings,
-        points: stored.points.clone(),
+        points,
         accidents: stored.accidents.clone(),
         unrecorded,
     }
@@ -183,12 +186,15 @@ pub async fn score(
     rubric_saved: bool,
 ) -> Result<AssessmentAnswer, ApiError> {
     let (from, to) = (period.first_day(), period.last_day());
-    let stored = st.blocking(move |s| s.period_records(from, to)).await?;
-    let recs = records(tree, &stored);
-    let as_of = today();
-    let (grid, children) =
-        assessment::assess_with_children(rubric, tree, period, as_of, &recs, code)
-            .ok_or_else(|| ApiError::NotFound(format!("there is no grid {code}")))?;
+    let (stored, points) = st
+        .blocking(move |s| Ok((s.period_records(from, to)?, s.point_statuses(None)?)))
+        .await?;
+    let points = point_facts(&points, &stored.point_checks, &st.settings);
+    let recs = records(tree, &stored, points);
+    let now = Utc::now();
+    let as_of = local_day(now);
+    let (grid, children) = assessment::assess_with_children(rubric, tree, period, now, &recs, code)
+        .ok_or_else(|| ApiError::NotFound(format!("there is no grid {code}")))?;
     Ok(AssessmentAnswer {
         period: period.to_string(),
         from,

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Utc};
 use docx_rs::{
     AlignmentType, Docx, LineSpacing, LineSpacingType, PageMargin, Paragraph, Run, RunFonts,
     SpecialIndentType, Table, TableAlignmentType, TableCell, TableRow, WidthType,
@@ -31,14 +31,14 @@ use serde::Deserialize;
 
 use crate::assessment::{grid_and_period, records, rubric};
 use crate::auth::Caller;
-use crate::calendar::today;
+use crate::calendar::{local_day, today};
 use crate::catalog::Catalog;
 use crate::error::ApiError;
 use crate::office::export::{self, zh_date};
 use crate::state::AppState;
 use crate::store::records::RecordSource;
 use crate::store::{HazardQuery, PeriodRecords};
-use crate::summary::{GridSummary, counts_and_figures, roll_up};
+use crate::summary::{Figures, GridSummary, counts_and_figures, roll_up};
 
 /// 仿宋 for the body, 黑体 for the title and headings (GB/T 9704 usage);
 /// Latin letters and digits in Times New Roman.
@@ -103,8 +103,13 @@ pub async fn gather(
 ) -> Result<DutyReport, ApiError> {
     let tree = &catalog.tree;
     let (from, to) = (period.first_day(), period.last_day());
-    let day = today();
-    let (counts, own) = counts_and_figures(st, catalog, Some(code), from, to).await?;
+    let now = Utc::now();
+    let day = local_day(now);
+    let Figures {
+        counts,
+        points,
+        own,
+    } = counts_and_figures(st, catalog, Some(code), from, to, now).await?;
     let summary = roll_up(tree, &own, code, 1);
 
     let mut by_sector: BTreeMap<Sector, (u64, u64)> = BTreeMap::new();
@@ -175,9 +180,9 @@ pub async fn gather(
         .collect();
 
     let rubric = rubric(&st.settings)?;
-    let recs = records(tree, &stored);
+    let recs = records(tree, &stored, points);
     let (assessment, children) =
-        gridsafe_core::assessment::assess_with_children(&rubric, tree, period, day, &recs, code)
+        gridsafe_core::assessment::assess_with_children(&rubric, tree, period, now, &recs, code)
             .ok_or_else(|| ApiError::NotFound(format!("there is no grid {code}")))?;
 
     Ok(DutyReport {
@@ -351,6 +356,10 @@ pub fn figures_text(r: &DutyReport) -> Vec<String> {
             "本期危险地段巡查{}次，发出危险预警{}次，目前仍处危险状态的地段{}处。",
             s.checks_total, r.danger_checks, s.danger_open
         ),
+        format!(
+            "按各监测点的巡查周期，本期应巡未巡{}次，其中汛期漏巡{}次。",
+            s.missed_point_checks, s.missed_flood_checks
+        ),
     ]
 }
 
@@ -479,6 +488,7 @@ pub fn docx(r: &DutyReport) -> anyhow::Result<Vec<u8>> {
 
     doc = doc.add_paragraph(heading("三、危险地段巡查与预警情况"));
     doc = doc.add_paragraph(body(&figures_text(r)[2]));
+    doc = doc.add_paragraph(body(&figures_text(r)[3]));
 
     doc = doc.add_paragraph(heading("四、检查任务完成情况"));
     doc = doc.add_paragraph(body(&match &r.tasks {

@@ -197,6 +197,8 @@ export interface PointItem {
   danger_open: boolean;
   check_overdue: boolean;
   check_due_at: string | null;
+  missed_checks: number;
+  missed_flood_checks: number;
 }
 
 export interface InboxItem {

@@ -309,6 +309,16 @@ CREATE INDEX hazards_recent ON hazards
 CREATE INDEX hazards_grid_recent ON hazards (grid, reported_ms);
 CREATE INDEX hazards_open ON hazards (status, grid, deadline, reported_day);
 "#,
+    // 5: the office's judgement of an accident's social impact
+    // (`accident_impact_judged`), the latest in clock order, for the
+    // assessment's one-vote veto.
+    r#"
+ALTER TABLE accidents ADD COLUMN bad_social_impact INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE accidents ADD COLUMN impact_hlc TEXT;
+ALTER TABLE accidents ADD COLUMN impact_by TEXT;
+ALTER TABLE accidents ADD COLUMN impact_at TEXT;
+ALTER TABLE accidents ADD COLUMN impact_note TEXT;
+"#,
 ];
 
 /// Brings the database up to the latest schema.
