@@ -31,7 +31,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::PeriodRecords;
 use crate::store::records::RecordSource;
-use crate::summary::point_facts;
+use crate::summary::{point_facts, visible_grid};
 
 /// The rubric that ships, used until the office saves its own.
 pub const DEFAULT_RUBRIC: &str = include_str!("../assets/rubric.toml");
@@ -108,21 +108,10 @@ pub async fn grid_and_period(
     grid: &str,
     period: &str,
 ) -> Result<(std::sync::Arc<crate::catalog::Catalog>, GridCode, Period), ApiError> {
-    let code: GridCode = grid
-        .parse()
-        .map_err(|e: gridsafe_core::IdError| ApiError::BadRequest(e.to_string()))?;
     let period: Period = period
         .parse()
         .map_err(|e: assessment::PeriodError| ApiError::BadRequest(e.to_string()))?;
-    let catalog = st.catalog().await?;
-    if !catalog.tree.contains(&code) {
-        return Err(ApiError::NotFound(format!("there is no grid {code}")));
-    }
-    if !caller.scope.covers(&catalog.tree, &code) {
-        return Err(ApiError::Forbidden(format!(
-            "grid {code} is outside the grids this account may see"
-        )));
-    }
+    let (catalog, code) = visible_grid(st, caller, grid).await?;
     Ok((catalog, code, period))
 }
 

@@ -533,11 +533,18 @@ pub fn docx(r: &DutyReport) -> anyhow::Result<Vec<u8>> {
                     x.sector.label(Lang::ZhCn).to_owned(),
                     x.deaths.to_string(),
                     x.injuries.to_string(),
+                    if x.bad_social_impact { "是" } else { "否" }.to_owned(),
                 ]
             })
             .collect();
         doc = doc.add_table(table(
-            &["发生日期", "行业领域", "死亡(人)", "受伤(人)"],
+            &[
+                "发生日期",
+                "行业领域",
+                "死亡(人)",
+                "受伤(人)",
+                "造成恶劣社会影响",
+            ],
             &rows,
         ));
     }
@@ -602,108 +609,109 @@ pub fn docx(r: &DutyReport) -> anyhow::Result<Vec<u8>> {
 
 // ---------------------------------------------------------------- the .xlsx appendix
 
+/// A named sheet with its header row in bold, frozen above the rows.
+fn sheet<'a>(
+    wb: &'a mut rust_xlsxwriter::Workbook,
+    name: &str,
+    headers: &[&str],
+) -> Result<&'a mut rust_xlsxwriter::Worksheet, rust_xlsxwriter::XlsxError> {
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let sheet = wb.add_worksheet();
+    sheet.set_name(name)?;
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    Ok(sheet)
+}
+
 /// The appendix: the hazards, the deductions with their records, the
 /// accidents and the grids' scores.
 pub fn xlsx(r: &DutyReport, catalog: &Catalog) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let mut wb = Workbook::new();
-    let bold = Format::new().set_bold();
+    let mut wb = rust_xlsxwriter::Workbook::new();
 
-    let sheet = wb.add_worksheet();
-    sheet.set_name("隐患台账")?;
-    for (c, h) in export::HEADERS.iter().enumerate() {
-        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
-    }
+    let hazards = sheet(&mut wb, "隐患台账", &export::HEADERS)?;
     for (i, h) in r.hazards.iter().enumerate() {
         for (c, v) in export::row(h, catalog, r.written_on).iter().enumerate() {
-            sheet.write_string(i as u32 + 1, c as u16, v)?;
+            hazards.write_string(i as u32 + 1, c as u16, v)?;
         }
     }
-    sheet.set_freeze_panes(1, 0)?;
 
-    let sheet = wb.add_worksheet();
-    sheet.set_name("考核扣分")?;
-    for (c, h) in [
-        "网格",
-        "扣分项",
-        "次数",
-        "每次扣分",
-        "扣分",
-        "是否封顶",
-        "记录",
-    ]
-    .iter()
-    .enumerate()
-    {
-        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
-    }
+    let deductions = sheet(
+        &mut wb,
+        "考核扣分",
+        &[
+            "网格",
+            "扣分项",
+            "次数",
+            "每次扣分",
+            "扣分",
+            "是否封顶",
+            "记录",
+        ],
+    )?;
     let mut row = 1u32;
     for g in std::iter::once(&r.assessment).chain(&r.children) {
         for d in &g.deductions {
             for (i, rec) in d.records.iter().enumerate() {
-                sheet.write_string(row, 0, &g.name)?;
-                sheet.write_string(row, 1, d.kind.label(Lang::ZhCn))?;
+                deductions.write_string(row, 0, &g.name)?;
+                deductions.write_string(row, 1, d.kind.label(Lang::ZhCn))?;
                 if i == 0 {
-                    sheet.write_number(row, 2, d.count as f64)?;
-                    sheet.write_number(row, 3, d.points_each)?;
-                    sheet.write_number(row, 4, d.points)?;
-                    sheet.write_string(row, 5, if d.capped { "是" } else { "否" })?;
+                    deductions.write_number(row, 2, d.count as f64)?;
+                    deductions.write_number(row, 3, d.points_each)?;
+                    deductions.write_number(row, 4, d.points)?;
+                    deductions.write_string(row, 5, if d.capped { "是" } else { "否" })?;
                 }
-                sheet.write_string(row, 6, rec)?;
+                deductions.write_string(row, 6, rec)?;
                 row += 1;
             }
         }
     }
-    sheet.set_freeze_panes(1, 0)?;
 
-    let sheet = wb.add_worksheet();
-    sheet.set_name("考核得分")?;
-    for (c, h) in ["名次", "网格编码", "网格", "得分", "等次", "一票否决"]
-        .iter()
-        .enumerate()
-    {
-        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
-    }
+    let scores = sheet(
+        &mut wb,
+        "考核得分",
+        &["名次", "网格编码", "网格", "得分", "等次", "一票否决"],
+    )?;
     for (i, g) in std::iter::once(&r.assessment)
         .chain(&r.children)
         .enumerate()
     {
         let row = i as u32 + 1;
-        sheet.write_string(row, 0, g.rank.map(|n| n.to_string()).unwrap_or_default())?;
-        sheet.write_string(row, 1, g.grid.as_str())?;
-        sheet.write_string(row, 2, &g.name)?;
-        sheet.write_number(row, 3, g.score)?;
-        sheet.write_string(row, 4, g.grade.label(Lang::ZhCn))?;
-        sheet.write_string(
+        scores.write_string(row, 0, g.rank.map(|n| n.to_string()).unwrap_or_default())?;
+        scores.write_string(row, 1, g.grid.as_str())?;
+        scores.write_string(row, 2, &g.name)?;
+        scores.write_number(row, 3, g.score)?;
+        scores.write_string(row, 4, g.grade.label(Lang::ZhCn))?;
+        scores.write_string(
             row,
             5,
             g.veto.as_ref().map_or("", |v| v.rule.label(Lang::ZhCn)),
         )?;
     }
 
-    let sheet = wb.add_worksheet();
-    sheet.set_name("生产安全事故")?;
-    for (c, h) in [
-        "事故编号",
-        "网格编码",
-        "行业领域",
-        "发生日期",
-        "死亡(人)",
-        "受伤(人)",
-    ]
-    .iter()
-    .enumerate()
-    {
-        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
-    }
+    let accidents = sheet(
+        &mut wb,
+        "生产安全事故",
+        &[
+            "事故编号",
+            "网格编码",
+            "行业领域",
+            "发生日期",
+            "死亡(人)",
+            "受伤(人)",
+            "造成恶劣社会影响",
+        ],
+    )?;
     for (i, a) in r.accidents.iter().enumerate() {
         let row = i as u32 + 1;
-        sheet.write_string(row, 0, &a.id)?;
-        sheet.write_string(row, 1, a.grid.as_str())?;
-        sheet.write_string(row, 2, a.sector.label(Lang::ZhCn))?;
-        sheet.write_string(row, 3, zh_date(a.occurred_on))?;
-        sheet.write_number(row, 4, a.deaths as f64)?;
-        sheet.write_number(row, 5, a.injuries as f64)?;
+        accidents.write_string(row, 0, &a.id)?;
+        accidents.write_string(row, 1, a.grid.as_str())?;
+        accidents.write_string(row, 2, a.sector.label(Lang::ZhCn))?;
+        accidents.write_string(row, 3, zh_date(a.occurred_on))?;
+        accidents.write_number(row, 4, a.deaths as f64)?;
+        accidents.write_number(row, 5, a.injuries as f64)?;
+        accidents.write_string(row, 6, if a.bad_social_impact { "是" } else { "否" })?;
     }
     wb.save_to_buffer()
 }
@@ -793,13 +801,24 @@ pub struct DutyReminder {
     pub due: Option<NaiveDate>,
 }
 
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ReminderQuery {
+    /// The day to ask about (default: today, Beijing time): which report is
+    /// due around it, e.g. to plan ahead or look back.
+    pub on: Option<NaiveDate>,
+}
+
 /// The duty report to file soon: from 15 June to 5 July the half-year one,
 /// from 15 December to 5 January the annual one (Beijing-time days).
 #[utoipa::path(get, path = "/api/v1/reports/duty/reminder", tag = "assessment",
+    params(ReminderQuery),
     responses((status = 200, body = DutyReminder)), security(("bearer" = [])))]
-pub async fn reminder(caller: Caller) -> Result<axum::Json<DutyReminder>, ApiError> {
+pub async fn reminder(
+    caller: Caller,
+    Query(q): Query<ReminderQuery>,
+) -> Result<axum::Json<DutyReminder>, ApiError> {
     caller.require_office()?;
-    let due = gridsafe_core::assessment::duty_report_reminder(today());
+    let due = gridsafe_core::assessment::duty_report_reminder(q.on.unwrap_or_else(today));
     Ok(axum::Json(DutyReminder {
         period: due.map(|(p, _)| p.to_string()),
         due: due.map(|(_, d)| d),

@@ -305,18 +305,7 @@ pub async fn summary(
     Path(code): Path<String>,
     Query(q): Query<SummaryQuery>,
 ) -> Result<Json<SummaryAnswer>, ApiError> {
-    let code: GridCode = code
-        .parse()
-        .map_err(|e: gridsafe_core::IdError| ApiError::BadRequest(e.to_string()))?;
-    let catalog = st.catalog().await?;
-    if !catalog.tree.contains(&code) {
-        return Err(ApiError::NotFound(format!("there is no grid {code}")));
-    }
-    if !caller.scope.covers(&catalog.tree, &code) {
-        return Err(ApiError::Forbidden(format!(
-            "grid {code} is outside the grids this account may see"
-        )));
-    }
+    let (catalog, code) = visible_grid(&st, &caller, &code).await?;
     let day = today();
     let (from, to) = match &q.period {
         Some(p) => period_or_error(p)?,
@@ -334,6 +323,29 @@ pub async fn summary(
     let own = figures(&st, &catalog, Some(&code), from, to).await?;
     let summary = roll_up(&catalog.tree, &own, &code, q.depth.unwrap_or(1).min(4));
     Ok(Json(SummaryAnswer { from, to, summary }))
+}
+
+/// A grid code from a request, checked against the tree and the caller's
+/// grids: 400 when it does not read, 404 when there is no such grid, 403
+/// outside the grids the caller may see.
+pub async fn visible_grid(
+    st: &AppState,
+    caller: &Caller,
+    code: &str,
+) -> Result<(std::sync::Arc<Catalog>, GridCode), ApiError> {
+    let code: GridCode = code
+        .parse()
+        .map_err(|e: gridsafe_core::IdError| ApiError::BadRequest(e.to_string()))?;
+    let catalog = st.catalog().await?;
+    if !catalog.tree.contains(&code) {
+        return Err(ApiError::NotFound(format!("there is no grid {code}")));
+    }
+    if !caller.scope.covers(&catalog.tree, &code) {
+        return Err(ApiError::Forbidden(format!(
+            "grid {code} is outside the grids this account may see"
+        )));
+    }
+    Ok((catalog, code))
 }
 
 /// A period name, or a 400 that says what is accepted.

@@ -322,6 +322,8 @@ export interface RecordItem {
   at: string;
   body: { type: string; data: Record<string, unknown> };
   photos: { url: string; thumb_url: string }[];
+  /** An accident's social impact as the office last judged it. */
+  impact?: { bad_social_impact: boolean; by: string; at: string; note: string | null };
 }
 
 export interface CoverageRow {
@@ -392,7 +394,10 @@ export const api = {
     }),
   dutyReportUrl: (grid: string, period: string, format: 'docx' | 'xlsx') =>
     `/api/v1/reports/duty${query({ grid, period, format })}`,
-  dutyReminder: () => request<DutyReminder>('GET', '/api/v1/reports/duty/reminder'),
+  // `on`: the day to ask about (default: today on the server).
+  dutyReminder: (on?: string) => request<DutyReminder>('GET', `/api/v1/reports/duty/reminder${query({ on })}`),
+  judgeImpact: (accident: string, body: { bad_social_impact: boolean; note?: string }) =>
+    request<RecordItem>('POST', `/api/v1/records/accidents/${accident}/impact`, body),
   points: (grid?: string) => request<PointItem[]>('GET', `/api/v1/points${query({ grid })}`),
   inbox: () => request<Inbox>('GET', '/api/v1/inbox'),
   ack: (body: { cursors?: number[]; up_to?: number }) =>

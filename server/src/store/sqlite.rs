@@ -1674,13 +1674,13 @@ impl Store for SqliteStore {
         from: NaiveDate,
         to: NaiveDate,
     ) -> StoreResult<Vec<(gridsafe_core::PointCode, DateTime<Utc>)>> {
-        self.read(|c| Ok(records::point_checks(c, from, to)?))
+        self.read(|c| records::point_checks(c, from, to))
     }
 
     fn accident_impacts(
         &self,
     ) -> StoreResult<std::collections::BTreeMap<String, records::AccidentImpact>> {
-        self.read(|c| Ok(records::accident_impacts(c)?))
+        self.read(records::accident_impacts)
     }
 
     fn period_records(&self, from: NaiveDate, to: NaiveDate) -> StoreResult<PeriodRecords> {
