@@ -30,7 +30,6 @@ use crate::config::Settings;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::PeriodRecords;
-use crate::store::records::RecordSource;
 use crate::summary::{point_facts, visible_grid};
 
 /// The rubric that ships, used until the office saves its own.
@@ -96,7 +95,8 @@ pub struct AssessmentAnswer {
     /// The children, ranked (1 = best; vetoed grids last).
     #[schema(value_type = Vec<Object>)]
     pub children: Vec<GridAssessment>,
-    /// Deduction kinds this server holds no records for yet: they deduct nothing.
+    /// Deduction kinds this server holds no records for: they deduct nothing.
+    /// Empty since every kind has its table (kept for older readers).
     #[schema(value_type = Vec<String>)]
     pub unrecorded: Vec<DeductionKind>,
 }
@@ -120,48 +120,29 @@ pub async fn grid_and_period(
 /// summary's): planned check targets are counted in the target's grid when
 /// it is one, else the task's.
 pub fn records(tree: &GridTree, stored: &PeriodRecords, points: Vec<PointFact>) -> Records {
-    let mut unrecorded = BTreeSet::new();
-    let meetings = match &stored.meetings {
-        RecordSource::Table(m) => m.clone(),
-        RecordSource::Missing => {
-            unrecorded.insert(DeductionKind::MissedQuarterlyMeeting);
-            Vec::new()
-        }
-    };
-    let check_targets = match &stored.task_targets {
-        RecordSource::Table(rows) => rows
-            .iter()
-            // The quarterly big check (每季度一次安全生产大检查).
-            .filter(|r| r.kind == TaskKind::QuarterlyCheck.key())
-            .filter_map(|r| {
-                // A point target counts in the point's village.
-                let grid = r
-                    .target_grid
-                    .parse::<GridCode>()
-                    .ok()
-                    .filter(|g| tree.contains(g))
-                    .or_else(|| r.task_grid.parse().ok())?;
-                Some(CheckTarget {
-                    task: r.task.clone(),
-                    grid,
-                    target: r.target.clone(),
-                    due: r.due,
-                    covered_on: r.covered_on,
-                })
+    let check_targets = stored
+        .task_targets
+        .iter()
+        // The quarterly big check (每季度一次安全生产大检查).
+        .filter(|r| r.kind == TaskKind::QuarterlyCheck.key())
+        .filter_map(|r| {
+            Some(CheckTarget {
+                task: r.task.clone(),
+                grid: r.counted_in(tree)?,
+                target: r.target.clone(),
+                due: r.due,
+                covered_on: r.covered_on,
             })
-            .collect(),
-        RecordSource::Missing => {
-            unrecorded.insert(DeductionKind::MissedQuarterlyCheck);
-            Vec::new()
-        }
-    };
+        })
+        .collect();
     Records {
         hazards: stored.hazards.clone(),
         check_targets,
-        meetings,
+        meetings: stored.meetings.clone(),
         points,
         accidents: stored.accidents.clone(),
-        unrecorded,
+        // Every kind has its table since migration 3.
+        unrecorded: BTreeSet::new(),
     }
 }
 

@@ -36,7 +36,6 @@ use crate::catalog::Catalog;
 use crate::error::ApiError;
 use crate::office::export::{self, zh_date};
 use crate::state::AppState;
-use crate::store::records::RecordSource;
 use crate::store::{HazardQuery, PeriodRecords};
 use crate::summary::{Figures, GridSummary, counts_and_figures, roll_up};
 
@@ -86,9 +85,9 @@ pub struct DutyReport {
     pub hazards: Vec<HazardState>,
     /// Checks with the danger verdict in the period (预警).
     pub danger_checks: u64,
-    pub tasks: Option<TaskCoverage>,
-    pub meetings: Option<u64>,
-    pub banquets: Option<u64>,
+    pub tasks: TaskCoverage,
+    pub meetings: u64,
+    pub banquets: u64,
     pub accidents: Vec<AccidentFact>,
     pub assessment: GridAssessment,
     pub children: Vec<GridAssessment>,
@@ -143,35 +142,27 @@ pub async fn gather(
 
     let stored: PeriodRecords = st.blocking(move |s| s.period_records(from, to)).await?;
     let within = |g: &GridCode| tree.is_within(g, code);
-    let tasks = match &stored.task_targets {
-        RecordSource::Table(rows) => {
-            let rows: Vec<_> = rows
-                .iter()
-                .filter(|r| {
-                    r.target
-                        .parse::<GridCode>()
-                        .ok()
-                        .filter(|g| tree.contains(g))
-                        .or_else(|| r.task_grid.parse().ok())
-                        .is_some_and(|g| within(&g))
-                })
-                .collect();
-            Some(TaskCoverage {
-                tasks: rows.iter().map(|r| &r.task).collect::<BTreeSet<_>>().len() as u64,
-                targets: rows.len() as u64,
-                covered: rows.iter().filter(|r| r.covered_on.is_some()).count() as u64,
-            })
-        }
-        RecordSource::Missing => None,
+    let targets: Vec<_> = stored
+        .task_targets
+        .iter()
+        .filter(|r| r.counted_in(tree).is_some_and(|g| within(&g)))
+        .collect();
+    let tasks = TaskCoverage {
+        tasks: targets
+            .iter()
+            .map(|r| &r.task)
+            .collect::<BTreeSet<_>>()
+            .len() as u64,
+        targets: targets.len() as u64,
+        covered: targets.iter().filter(|r| r.covered_on.is_some()).count() as u64,
     };
-    let meetings = match &stored.meetings {
-        RecordSource::Table(m) => Some(m.iter().filter(|m| within(&m.grid)).count() as u64),
-        RecordSource::Missing => None,
-    };
-    let banquets = match &stored.banquets {
-        RecordSource::Table(b) => Some(b.iter().filter(|(g, _)| within(g)).map(|(_, n)| n).sum()),
-        RecordSource::Missing => None,
-    };
+    let meetings = stored.meetings.iter().filter(|m| within(&m.grid)).count() as u64;
+    let banquets = stored
+        .banquets
+        .iter()
+        .filter(|(g, _)| within(g))
+        .map(|(_, n)| n)
+        .sum();
     let accidents = stored
         .accidents
         .iter()
@@ -363,10 +354,6 @@ pub fn figures_text(r: &DutyReport) -> Vec<String> {
     ]
 }
 
-fn not_recorded() -> String {
-    "本系统尚未登记此类记录".to_owned()
-}
-
 /// The report as a `.docx`.
 pub fn docx(r: &DutyReport) -> anyhow::Result<Vec<u8>> {
     let s = &r.summary;
@@ -491,26 +478,18 @@ pub fn docx(r: &DutyReport) -> anyhow::Result<Vec<u8>> {
     doc = doc.add_paragraph(body(&figures_text(r)[3]));
 
     doc = doc.add_paragraph(heading("四、检查任务完成情况"));
-    doc = doc.add_paragraph(body(&match &r.tasks {
-        Some(t) => format!(
-            "本期下达检查任务{}项，检查对象{}个，已覆盖{}个，覆盖率{}。",
-            t.tasks,
-            t.targets,
-            t.covered,
-            pct((t.targets > 0).then(|| t.covered as f64 / t.targets as f64))
-        ),
-        None => format!("检查任务：{}。", not_recorded()),
-    }));
+    let t = &r.tasks;
+    doc = doc.add_paragraph(body(&format!(
+        "本期下达检查任务{}项，检查对象{}个，已覆盖{}个，覆盖率{}。",
+        t.tasks,
+        t.targets,
+        t.covered,
+        pct((t.targets > 0).then(|| t.covered as f64 / t.targets as f64))
+    )));
 
     doc = doc.add_paragraph(heading("五、安全会议及农村家宴管理情况"));
-    doc = doc.add_paragraph(body(&match r.meetings {
-        Some(n) => format!("本期召开安全生产会议{n}次。"),
-        None => format!("安全生产会议：{}。", not_recorded()),
-    }));
-    doc = doc.add_paragraph(body(&match r.banquets {
-        Some(n) => format!("本期农村家宴备案{n}起。"),
-        None => format!("农村家宴备案：{}。", not_recorded()),
-    }));
+    doc = doc.add_paragraph(body(&format!("本期召开安全生产会议{}次。", r.meetings)));
+    doc = doc.add_paragraph(body(&format!("本期农村家宴备案{}起。", r.banquets)));
 
     doc = doc.add_paragraph(heading("六、生产安全事故情况"));
     if r.accidents.is_empty() {

@@ -386,6 +386,15 @@ mod tests {
             .unwrap();
         assert_eq!(day, "2026-07-01", "a Beijing-time day");
         assert_eq!(deaths, 2);
+        // Migration 5: no accident is judged of bad social impact until the office says so.
+        let (bad, judged): (bool, Option<String>) = conn
+            .query_row(
+                "SELECT bad_social_impact, impact_by FROM accidents WHERE id = 'A1'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((bad, judged), (false, None));
         let at: i64 = conn
             .query_row(
                 "SELECT at_ms FROM point_checks WHERE point = 'LS-1'",

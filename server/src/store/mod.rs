@@ -263,9 +263,9 @@ pub struct PeriodRecords {
     pub hazards: Vec<gridsafe_core::assessment::HazardFact>,
     /// Every monitoring-point check of the period.
     pub point_checks: Vec<(PointCode, DateTime<Utc>)>,
-    pub meetings: records::RecordSource<Vec<gridsafe_core::assessment::MeetingFact>>,
-    pub task_targets: records::RecordSource<Vec<records::TaskTargetRow>>,
-    pub banquets: records::RecordSource<Vec<(GridCode, u64)>>,
+    pub meetings: Vec<gridsafe_core::assessment::MeetingFact>,
+    pub task_targets: Vec<records::TaskTargetRow>,
+    pub banquets: Vec<(GridCode, u64)>,
     pub accidents: Vec<gridsafe_core::assessment::AccidentFact>,
 }
 

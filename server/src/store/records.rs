@@ -4,13 +4,9 @@
 //! Hazards, monitoring points and their checks (`point_checks`, as the grid
 //! summary reads them) are this server's own tables.
 //! Meetings, planned check tasks, banquets and accidents are the township
-//! records (`tasks`, `task_targets`, `meetings`, `banquets`, `accidents`):
-//! each query first asks whether its table is there, and when it is not,
-//! says so ([`RecordSource::Missing`]) instead of answering zero, so a
-//! deduction is never taken for records the server cannot hold. Since
-//! migration 3 every one of these tables is there; accidents are read from
-//! their table alone, with the office's judgement of their social impact
-//! (migration 5).
+//! records (`tasks`, `task_targets`, `meetings`, `banquets`, `accidents`,
+//! migration 3), accidents with the office's judgement of their social
+//! impact (migration 5).
 
 use std::collections::BTreeMap;
 
@@ -18,17 +14,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use gridsafe_core::assessment::{AccidentFact, HazardFact, MeetingFact};
 use gridsafe_core::hazard::HazardState;
 use gridsafe_core::{GridCode, HazardStatus, PointCode, Sector};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 
 use crate::calendar::{day_start, local_day};
-
-/// Where a kind of record came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RecordSource<T> {
-    Table(T),
-    /// The table is not in this database.
-    Missing,
-}
 
 /// One target of a planned check task, as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,14 +31,16 @@ pub struct TaskTargetRow {
     pub covered_on: Option<NaiveDate>,
 }
 
-fn has_table(c: &Connection, name: &str) -> rusqlite::Result<bool> {
-    Ok(c.query_row(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
-        [name],
-        |_| Ok(()),
-    )
-    .optional()?
-    .is_some())
+impl TaskTargetRow {
+    /// The grid a target counts in: the grid it lies in when the tree has
+    /// it (a point target in the point's village), else the task's.
+    pub fn counted_in(&self, tree: &gridsafe_core::GridTree) -> Option<GridCode> {
+        self.target_grid
+            .parse::<GridCode>()
+            .ok()
+            .filter(|g| tree.contains(g))
+            .or_else(|| self.task_grid.parse().ok())
+    }
 }
 
 /// A stored day or instant as the town's day: `2026-06-30`, or an RFC 3339
@@ -131,10 +121,7 @@ pub fn meeting_facts(
     c: &Connection,
     from: NaiveDate,
     to: NaiveDate,
-) -> rusqlite::Result<RecordSource<Vec<MeetingFact>>> {
-    if !has_table(c, "meetings")? {
-        return Ok(RecordSource::Missing);
-    }
+) -> rusqlite::Result<Vec<MeetingFact>> {
     let mut stmt = c.prepare_cached("SELECT id, grid_code, held_on FROM meetings")?;
     let rows = stmt.query_map([], |r| {
         Ok((
@@ -157,7 +144,7 @@ pub fn meeting_facts(
             });
         }
     }
-    Ok(RecordSource::Table(out))
+    Ok(out)
 }
 
 /// The targets of the planned check tasks due in the period
@@ -167,10 +154,7 @@ pub fn task_targets(
     c: &Connection,
     from: NaiveDate,
     to: NaiveDate,
-) -> rusqlite::Result<RecordSource<Vec<TaskTargetRow>>> {
-    if !has_table(c, "tasks")? || !has_table(c, "task_targets")? {
-        return Ok(RecordSource::Missing);
-    }
+) -> rusqlite::Result<Vec<TaskTargetRow>> {
     let mut stmt = c.prepare_cached(
         "SELECT t.id, t.kind, t.grid_code, tt.target_code, t.due_date, tt.covered_at, tt.grid_code
          FROM tasks t JOIN task_targets tt ON tt.task_id = t.id",
@@ -203,7 +187,7 @@ pub fn task_targets(
             covered_on: covered.as_deref().and_then(day_of),
         });
     }
-    Ok(RecordSource::Table(out))
+    Ok(out)
 }
 
 /// Banquets (农村家宴) filed in the period, by grid
@@ -212,10 +196,7 @@ pub fn banquet_counts(
     c: &Connection,
     from: NaiveDate,
     to: NaiveDate,
-) -> rusqlite::Result<RecordSource<Vec<(GridCode, u64)>>> {
-    if !has_table(c, "banquets")? {
-        return Ok(RecordSource::Missing);
-    }
+) -> rusqlite::Result<Vec<(GridCode, u64)>> {
     let mut stmt = c.prepare_cached("SELECT grid_code, held_on FROM banquets")?;
     let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
     let mut by: BTreeMap<GridCode, u64> = BTreeMap::new();
@@ -228,7 +209,7 @@ pub fn banquet_counts(
             *by.entry(g).or_default() += 1;
         }
     }
-    Ok(RecordSource::Table(by.into_iter().collect()))
+    Ok(by.into_iter().collect())
 }
 
 /// Every accident on record (`accidents(id, grid_code, sector, occurred_at,
