@@ -180,6 +180,9 @@ export interface GridSummary {
   checks_total: number;
   checks_by_verdict: Partial<Record<Verdict, number>>;
   danger_open: number;
+  /** Checks the points missed in the period up to now, and of them those due in the flood season. */
+  missed_point_checks: number;
+  missed_flood_checks: number;
   children: GridSummary[];
   from?: string;
   to?: string;

@@ -138,6 +138,28 @@ test('en: the assessment page in English', async () => {
   assert.deepEqual(await horizontalOverflow(page), [], 'assessment: horizontal overflow');
 });
 
+test('zh-CN: the flood-season deduction is the points page\'s 汛期漏巡, point by point', async () => {
+  const page = await signIn(await freshContext(), 'office', 'demo-office', 'zh-CN');
+  const a = await api(page, `/api/v1/assessment?grid=${TOWN}&period=${year}`);
+  const points = await api(page, `/api/v1/points?grid=${TOWN}&period=${year}`);
+  const sum = await api(page, `/api/v1/grids/${TOWN}/summary?period=${year}`);
+  const deducted = a.grid.deductions.find((d) => d.kind === 'missed_flood_check')?.count ?? 0;
+  assert.equal(deducted, sum.missed_flood_checks);
+  await page.getByTestId('nav-points').click();
+  await page.getByTestId('points-table').locator('tbody tr').first().waitFor();
+  let onScreen = 0;
+  let missed = 0;
+  for (const p of points) {
+    onScreen += Number(await page.getByTestId(`missed-flood-${p.code}`).innerText());
+    missed += Number(await page.getByTestId(`missed-${p.code}`).innerText());
+  }
+  assert.equal(onScreen, deducted, 'the points page adds up to the deduction');
+  assert.equal(missed, sum.missed_point_checks, 'and to the summary');
+  await shot(page, 'zh-points-missed');
+  assert.deepEqual(await horizontalOverflow(page), [], 'points: horizontal overflow');
+  assert.deepEqual(await englishLeaks(page, USERS), [], 'points: English in zh-CN');
+});
+
 /** Reports an accident from the demo inspector's phone (the sync push), as a field device does. */
 async function reportAccident(page, grid) {
   const login = await page.request.post(`${BASE}/api/v1/auth/login`, { data: { username: 'inspector', password: 'demo-inspector' } });
