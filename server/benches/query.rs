@@ -101,6 +101,9 @@ fn bench(c: &mut Criterion) {
     // counters of the grids shown, the rest rolled up), missed point checks
     // included.
     let settings = Settings::default();
+    let season = gridsafe_server::assessment::rubric(&settings)
+        .unwrap()
+        .flood_season;
     let mut g = c.benchmark_group(format!("summary_{hazards}"));
     g.sample_size(30);
     for (name, grid, from) in [
@@ -114,10 +117,10 @@ fn bench(c: &mut Criterion) {
                     &store,
                     &catalog.tree,
                     &settings,
+                    &season,
                     grid,
                     (from, day),
                     1,
-                    day,
                     Utc::now(),
                 )
                 .unwrap()

@@ -17,20 +17,20 @@ use std::path::PathBuf;
 
 use axum::Json;
 use axum::extract::{Query, State};
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Utc};
 use gridsafe_core::assessment::{
-    self, CheckTarget, DeductionKind, GridAssessment, Period, Records, Rubric,
+    self, CheckTarget, DeductionKind, GridAssessment, Period, PointFact, Records, Rubric,
 };
 use gridsafe_core::{GridCode, GridTree, StableKey, TaskKind};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Caller;
-use crate::calendar::today;
+use crate::calendar::local_day;
 use crate::config::Settings;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::PeriodRecords;
-use crate::store::records::RecordSource;
+use crate::summary::{point_facts, visible_grid};
 
 /// The rubric that ships, used until the office saves its own.
 pub const DEFAULT_RUBRIC: &str = include_str!("../assets/rubric.toml");
@@ -95,7 +95,8 @@ pub struct AssessmentAnswer {
     /// The children, ranked (1 = best; vetoed grids last).
     #[schema(value_type = Vec<Object>)]
     pub children: Vec<GridAssessment>,
-    /// Deduction kinds this server holds no records for yet: they deduct nothing.
+    /// Deduction kinds this server holds no records for: they deduct nothing.
+    /// Empty since every kind has its table (kept for older readers).
     #[schema(value_type = Vec<String>)]
     pub unrecorded: Vec<DeductionKind>,
 }
@@ -107,69 +108,41 @@ pub async fn grid_and_period(
     grid: &str,
     period: &str,
 ) -> Result<(std::sync::Arc<crate::catalog::Catalog>, GridCode, Period), ApiError> {
-    let code: GridCode = grid
-        .parse()
-        .map_err(|e: gridsafe_core::IdError| ApiError::BadRequest(e.to_string()))?;
     let period: Period = period
         .parse()
         .map_err(|e: assessment::PeriodError| ApiError::BadRequest(e.to_string()))?;
-    let catalog = st.catalog().await?;
-    if !catalog.tree.contains(&code) {
-        return Err(ApiError::NotFound(format!("there is no grid {code}")));
-    }
-    if !caller.scope.covers(&catalog.tree, &code) {
-        return Err(ApiError::Forbidden(format!(
-            "grid {code} is outside the grids this account may see"
-        )));
-    }
+    let (catalog, code) = visible_grid(st, caller, grid).await?;
     Ok((catalog, code, period))
 }
 
-/// The core's records from the stored ones: planned check targets are
-/// counted in the target's grid when it is one, else the task's.
-pub fn records(tree: &GridTree, stored: &PeriodRecords) -> Records {
-    let mut unrecorded = BTreeSet::new();
-    let meetings = match &stored.meetings {
-        RecordSource::Table(m) => m.clone(),
-        RecordSource::Missing => {
-            unrecorded.insert(DeductionKind::MissedQuarterlyMeeting);
-            Vec::new()
-        }
-    };
-    let check_targets = match &stored.task_targets {
-        RecordSource::Table(rows) => rows
-            .iter()
-            // The quarterly big check (每季度一次安全生产大检查).
-            .filter(|r| r.kind == TaskKind::QuarterlyCheck.key())
-            .filter_map(|r| {
-                // A point target counts in the point's village.
-                let grid = r
-                    .target_grid
-                    .parse::<GridCode>()
-                    .ok()
-                    .filter(|g| tree.contains(g))
-                    .or_else(|| r.task_grid.parse().ok())?;
-                Some(CheckTarget {
-                    task: r.task.clone(),
-                    grid,
-                    target: r.target.clone(),
-                    due: r.due,
-                    covered_on: r.covered_on,
-                })
+/// The core's records from the stored ones and the monitoring points (as
+/// [`crate::summary::point_facts`] makes them, so the missed checks are the
+/// summary's): planned check targets are counted in the target's grid when
+/// it is one, else the task's.
+pub fn records(tree: &GridTree, stored: &PeriodRecords, points: Vec<PointFact>) -> Records {
+    let check_targets = stored
+        .task_targets
+        .iter()
+        // The quarterly big check (每季度一次安全生产大检查).
+        .filter(|r| r.kind == TaskKind::QuarterlyCheck.key())
+        .filter_map(|r| {
+            Some(CheckTarget {
+                task: r.task.clone(),
+                grid: r.counted_in(tree)?,
+                target: r.target.clone(),
+                due: r.due,
+                covered_on: r.covered_on,
             })
-            .collect(),
-        RecordSource::Missing => {
-            unrecorded.insert(DeductionKind::MissedQuarterlyCheck);
-            Vec::new()
-        }
-    };
+        })
+        .collect();
     Records {
         hazards: stored.hazards.clone(),
         check_targets,
-        meetings,
-        points: stored.points.clone(),
+        meetings: stored.meetings.clone(),
+        points,
         accidents: stored.accidents.clone(),
-        unrecorded,
+        // Every kind has its table since migration 3.
+        unrecorded: BTreeSet::new(),
     }
 }
 
@@ -183,12 +156,15 @@ pub async fn score(
     rubric_saved: bool,
 ) -> Result<AssessmentAnswer, ApiError> {
     let (from, to) = (period.first_day(), period.last_day());
-    let stored = st.blocking(move |s| s.period_records(from, to)).await?;
-    let recs = records(tree, &stored);
-    let as_of = today();
-    let (grid, children) =
-        assessment::assess_with_children(rubric, tree, period, as_of, &recs, code)
-            .ok_or_else(|| ApiError::NotFound(format!("there is no grid {code}")))?;
+    let (stored, points) = st
+        .blocking(move |s| Ok((s.period_records(from, to)?, s.point_statuses(None)?)))
+        .await?;
+    let points = point_facts(&points, &stored.point_checks, &st.settings);
+    let recs = records(tree, &stored, points);
+    let now = Utc::now();
+    let as_of = local_day(now);
+    let (grid, children) = assessment::assess_with_children(rubric, tree, period, now, &recs, code)
+        .ok_or_else(|| ApiError::NotFound(format!("there is no grid {code}")))?;
     Ok(AssessmentAnswer {
         period: period.to_string(),
         from,

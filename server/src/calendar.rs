@@ -4,16 +4,9 @@
 //! (UTC+8, no daylight saving), whatever the server's own time zone, so a
 //! hazard found at 07:00 Beijing time counts on that day and not the one before.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 
-fn china() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
-}
-
-/// The Beijing-time date of an instant.
-pub fn local_day(t: DateTime<Utc>) -> NaiveDate {
-    t.with_timezone(&china()).date_naive()
-}
+pub use gridsafe_core::calendar::{day_start, local_day};
 
 /// Today in Beijing time.
 pub fn today() -> NaiveDate {
@@ -23,15 +16,4 @@ pub fn today() -> NaiveDate {
 /// Milliseconds since the epoch, now.
 pub fn now_ms() -> u64 {
     Utc::now().timestamp_millis().max(0) as u64
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn early_morning_in_beijing_is_already_the_next_day() {
-        let t: DateTime<Utc> = "2026-03-31T23:30:00Z".parse().unwrap();
-        assert_eq!(local_day(t), NaiveDate::from_ymd_opt(2026, 4, 1).unwrap());
-    }
 }

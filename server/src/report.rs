@@ -19,7 +19,7 @@ use std::sync::Arc;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Utc};
 use docx_rs::{
     AlignmentType, Docx, LineSpacing, LineSpacingType, PageMargin, Paragraph, Run, RunFonts,
     SpecialIndentType, Table, TableAlignmentType, TableCell, TableRow, WidthType,
@@ -31,14 +31,13 @@ use serde::Deserialize;
 
 use crate::assessment::{grid_and_period, records, rubric};
 use crate::auth::Caller;
-use crate::calendar::today;
+use crate::calendar::{local_day, today};
 use crate::catalog::Catalog;
 use crate::error::ApiError;
 use crate::office::export::{self, zh_date};
 use crate::state::AppState;
-use crate::store::records::RecordSource;
 use crate::store::{HazardQuery, PeriodRecords};
-use crate::summary::{GridSummary, counts_and_figures, roll_up};
+use crate::summary::{Figures, GridSummary, counts_and_figures, roll_up};
 
 /// 仿宋 for the body, 黑体 for the title and headings (GB/T 9704 usage);
 /// Latin letters and digits in Times New Roman.
@@ -86,9 +85,9 @@ pub struct DutyReport {
     pub hazards: Vec<HazardState>,
     /// Checks with the danger verdict in the period (预警).
     pub danger_checks: u64,
-    pub tasks: Option<TaskCoverage>,
-    pub meetings: Option<u64>,
-    pub banquets: Option<u64>,
+    pub tasks: TaskCoverage,
+    pub meetings: u64,
+    pub banquets: u64,
     pub accidents: Vec<AccidentFact>,
     pub assessment: GridAssessment,
     pub children: Vec<GridAssessment>,
@@ -103,8 +102,13 @@ pub async fn gather(
 ) -> Result<DutyReport, ApiError> {
     let tree = &catalog.tree;
     let (from, to) = (period.first_day(), period.last_day());
-    let day = today();
-    let (counts, own) = counts_and_figures(st, catalog, Some(code), from, to).await?;
+    let now = Utc::now();
+    let day = local_day(now);
+    let Figures {
+        counts,
+        points,
+        own,
+    } = counts_and_figures(st, catalog, Some(code), from, to, now).await?;
     let summary = roll_up(tree, &own, code, 1);
 
     let mut by_sector: BTreeMap<Sector, (u64, u64)> = BTreeMap::new();
@@ -138,35 +142,27 @@ pub async fn gather(
 
     let stored: PeriodRecords = st.blocking(move |s| s.period_records(from, to)).await?;
     let within = |g: &GridCode| tree.is_within(g, code);
-    let tasks = match &stored.task_targets {
-        RecordSource::Table(rows) => {
-            let rows: Vec<_> = rows
-                .iter()
-                .filter(|r| {
-                    r.target
-                        .parse::<GridCode>()
-                        .ok()
-                        .filter(|g| tree.contains(g))
-                        .or_else(|| r.task_grid.parse().ok())
-                        .is_some_and(|g| within(&g))
-                })
-                .collect();
-            Some(TaskCoverage {
-                tasks: rows.iter().map(|r| &r.task).collect::<BTreeSet<_>>().len() as u64,
-                targets: rows.len() as u64,
-                covered: rows.iter().filter(|r| r.covered_on.is_some()).count() as u64,
-            })
-        }
-        RecordSource::Missing => None,
+    let targets: Vec<_> = stored
+        .task_targets
+        .iter()
+        .filter(|r| r.counted_in(tree).is_some_and(|g| within(&g)))
+        .collect();
+    let tasks = TaskCoverage {
+        tasks: targets
+            .iter()
+            .map(|r| &r.task)
+            .collect::<BTreeSet<_>>()
+            .len() as u64,
+        targets: targets.len() as u64,
+        covered: targets.iter().filter(|r| r.covered_on.is_some()).count() as u64,
     };
-    let meetings = match &stored.meetings {
-        RecordSource::Table(m) => Some(m.iter().filter(|m| within(&m.grid)).count() as u64),
-        RecordSource::Missing => None,
-    };
-    let banquets = match &stored.banquets {
-        RecordSource::Table(b) => Some(b.iter().filter(|(g, _)| within(g)).map(|(_, n)| n).sum()),
-        RecordSource::Missing => None,
-    };
+    let meetings = stored.meetings.iter().filter(|m| within(&m.grid)).count() as u64;
+    let banquets = stored
+        .banquets
+        .iter()
+        .filter(|(g, _)| within(g))
+        .map(|(_, n)| n)
+        .sum();
     let accidents = stored
         .accidents
         .iter()
@@ -175,9 +171,9 @@ pub async fn gather(
         .collect();
 
     let rubric = rubric(&st.settings)?;
-    let recs = records(tree, &stored);
+    let recs = records(tree, &stored, points);
     let (assessment, children) =
-        gridsafe_core::assessment::assess_with_children(&rubric, tree, period, day, &recs, code)
+        gridsafe_core::assessment::assess_with_children(&rubric, tree, period, now, &recs, code)
             .ok_or_else(|| ApiError::NotFound(format!("there is no grid {code}")))?;
 
     Ok(DutyReport {
@@ -351,11 +347,11 @@ pub fn figures_text(r: &DutyReport) -> Vec<String> {
             "本期危险地段巡查{}次，发出危险预警{}次，目前仍处危险状态的地段{}处。",
             s.checks_total, r.danger_checks, s.danger_open
         ),
+        format!(
+            "按各监测点的巡查周期，本期应巡未巡{}次，其中汛期漏巡{}次。",
+            s.missed_point_checks, s.missed_flood_checks
+        ),
     ]
-}
-
-fn not_recorded() -> String {
-    "本系统尚未登记此类记录".to_owned()
 }
 
 /// The report as a `.docx`.
@@ -479,28 +475,21 @@ pub fn docx(r: &DutyReport) -> anyhow::Result<Vec<u8>> {
 
     doc = doc.add_paragraph(heading("三、危险地段巡查与预警情况"));
     doc = doc.add_paragraph(body(&figures_text(r)[2]));
+    doc = doc.add_paragraph(body(&figures_text(r)[3]));
 
     doc = doc.add_paragraph(heading("四、检查任务完成情况"));
-    doc = doc.add_paragraph(body(&match &r.tasks {
-        Some(t) => format!(
-            "本期下达检查任务{}项，检查对象{}个，已覆盖{}个，覆盖率{}。",
-            t.tasks,
-            t.targets,
-            t.covered,
-            pct((t.targets > 0).then(|| t.covered as f64 / t.targets as f64))
-        ),
-        None => format!("检查任务：{}。", not_recorded()),
-    }));
+    let t = &r.tasks;
+    doc = doc.add_paragraph(body(&format!(
+        "本期下达检查任务{}项，检查对象{}个，已覆盖{}个，覆盖率{}。",
+        t.tasks,
+        t.targets,
+        t.covered,
+        pct((t.targets > 0).then(|| t.covered as f64 / t.targets as f64))
+    )));
 
     doc = doc.add_paragraph(heading("五、安全会议及农村家宴管理情况"));
-    doc = doc.add_paragraph(body(&match r.meetings {
-        Some(n) => format!("本期召开安全生产会议{n}次。"),
-        None => format!("安全生产会议：{}。", not_recorded()),
-    }));
-    doc = doc.add_paragraph(body(&match r.banquets {
-        Some(n) => format!("本期农村家宴备案{n}起。"),
-        None => format!("农村家宴备案：{}。", not_recorded()),
-    }));
+    doc = doc.add_paragraph(body(&format!("本期召开安全生产会议{}次。", r.meetings)));
+    doc = doc.add_paragraph(body(&format!("本期农村家宴备案{}起。", r.banquets)));
 
     doc = doc.add_paragraph(heading("六、生产安全事故情况"));
     if r.accidents.is_empty() {
@@ -523,11 +512,18 @@ pub fn docx(r: &DutyReport) -> anyhow::Result<Vec<u8>> {
                     x.sector.label(Lang::ZhCn).to_owned(),
                     x.deaths.to_string(),
                     x.injuries.to_string(),
+                    if x.bad_social_impact { "是" } else { "否" }.to_owned(),
                 ]
             })
             .collect();
         doc = doc.add_table(table(
-            &["发生日期", "行业领域", "死亡(人)", "受伤(人)"],
+            &[
+                "发生日期",
+                "行业领域",
+                "死亡(人)",
+                "受伤(人)",
+                "造成恶劣社会影响",
+            ],
             &rows,
         ));
     }
@@ -592,108 +588,109 @@ pub fn docx(r: &DutyReport) -> anyhow::Result<Vec<u8>> {
 
 // ---------------------------------------------------------------- the .xlsx appendix
 
+/// A named sheet with its header row in bold, frozen above the rows.
+fn sheet<'a>(
+    wb: &'a mut rust_xlsxwriter::Workbook,
+    name: &str,
+    headers: &[&str],
+) -> Result<&'a mut rust_xlsxwriter::Worksheet, rust_xlsxwriter::XlsxError> {
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let sheet = wb.add_worksheet();
+    sheet.set_name(name)?;
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    Ok(sheet)
+}
+
 /// The appendix: the hazards, the deductions with their records, the
 /// accidents and the grids' scores.
 pub fn xlsx(r: &DutyReport, catalog: &Catalog) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let mut wb = Workbook::new();
-    let bold = Format::new().set_bold();
+    let mut wb = rust_xlsxwriter::Workbook::new();
 
-    let sheet = wb.add_worksheet();
-    sheet.set_name("隐患台账")?;
-    for (c, h) in export::HEADERS.iter().enumerate() {
-        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
-    }
+    let hazards = sheet(&mut wb, "隐患台账", &export::HEADERS)?;
     for (i, h) in r.hazards.iter().enumerate() {
         for (c, v) in export::row(h, catalog, r.written_on).iter().enumerate() {
-            sheet.write_string(i as u32 + 1, c as u16, v)?;
+            hazards.write_string(i as u32 + 1, c as u16, v)?;
         }
     }
-    sheet.set_freeze_panes(1, 0)?;
 
-    let sheet = wb.add_worksheet();
-    sheet.set_name("考核扣分")?;
-    for (c, h) in [
-        "网格",
-        "扣分项",
-        "次数",
-        "每次扣分",
-        "扣分",
-        "是否封顶",
-        "记录",
-    ]
-    .iter()
-    .enumerate()
-    {
-        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
-    }
+    let deductions = sheet(
+        &mut wb,
+        "考核扣分",
+        &[
+            "网格",
+            "扣分项",
+            "次数",
+            "每次扣分",
+            "扣分",
+            "是否封顶",
+            "记录",
+        ],
+    )?;
     let mut row = 1u32;
     for g in std::iter::once(&r.assessment).chain(&r.children) {
         for d in &g.deductions {
             for (i, rec) in d.records.iter().enumerate() {
-                sheet.write_string(row, 0, &g.name)?;
-                sheet.write_string(row, 1, d.kind.label(Lang::ZhCn))?;
+                deductions.write_string(row, 0, &g.name)?;
+                deductions.write_string(row, 1, d.kind.label(Lang::ZhCn))?;
                 if i == 0 {
-                    sheet.write_number(row, 2, d.count as f64)?;
-                    sheet.write_number(row, 3, d.points_each)?;
-                    sheet.write_number(row, 4, d.points)?;
-                    sheet.write_string(row, 5, if d.capped { "是" } else { "否" })?;
+                    deductions.write_number(row, 2, d.count as f64)?;
+                    deductions.write_number(row, 3, d.points_each)?;
+                    deductions.write_number(row, 4, d.points)?;
+                    deductions.write_string(row, 5, if d.capped { "是" } else { "否" })?;
                 }
-                sheet.write_string(row, 6, rec)?;
+                deductions.write_string(row, 6, rec)?;
                 row += 1;
             }
         }
     }
-    sheet.set_freeze_panes(1, 0)?;
 
-    let sheet = wb.add_worksheet();
-    sheet.set_name("考核得分")?;
-    for (c, h) in ["名次", "网格编码", "网格", "得分", "等次", "一票否决"]
-        .iter()
-        .enumerate()
-    {
-        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
-    }
+    let scores = sheet(
+        &mut wb,
+        "考核得分",
+        &["名次", "网格编码", "网格", "得分", "等次", "一票否决"],
+    )?;
     for (i, g) in std::iter::once(&r.assessment)
         .chain(&r.children)
         .enumerate()
     {
         let row = i as u32 + 1;
-        sheet.write_string(row, 0, g.rank.map(|n| n.to_string()).unwrap_or_default())?;
-        sheet.write_string(row, 1, g.grid.as_str())?;
-        sheet.write_string(row, 2, &g.name)?;
-        sheet.write_number(row, 3, g.score)?;
-        sheet.write_string(row, 4, g.grade.label(Lang::ZhCn))?;
-        sheet.write_string(
+        scores.write_string(row, 0, g.rank.map(|n| n.to_string()).unwrap_or_default())?;
+        scores.write_string(row, 1, g.grid.as_str())?;
+        scores.write_string(row, 2, &g.name)?;
+        scores.write_number(row, 3, g.score)?;
+        scores.write_string(row, 4, g.grade.label(Lang::ZhCn))?;
+        scores.write_string(
             row,
             5,
             g.veto.as_ref().map_or("", |v| v.rule.label(Lang::ZhCn)),
         )?;
     }
 
-    let sheet = wb.add_worksheet();
-    sheet.set_name("生产安全事故")?;
-    for (c, h) in [
-        "事故编号",
-        "网格编码",
-        "行业领域",
-        "发生日期",
-        "死亡(人)",
-        "受伤(人)",
-    ]
-    .iter()
-    .enumerate()
-    {
-        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
-    }
+    let accidents = sheet(
+        &mut wb,
+        "生产安全事故",
+        &[
+            "事故编号",
+            "网格编码",
+            "行业领域",
+            "发生日期",
+            "死亡(人)",
+            "受伤(人)",
+            "造成恶劣社会影响",
+        ],
+    )?;
     for (i, a) in r.accidents.iter().enumerate() {
         let row = i as u32 + 1;
-        sheet.write_string(row, 0, &a.id)?;
-        sheet.write_string(row, 1, a.grid.as_str())?;
-        sheet.write_string(row, 2, a.sector.label(Lang::ZhCn))?;
-        sheet.write_string(row, 3, zh_date(a.occurred_on))?;
-        sheet.write_number(row, 4, a.deaths as f64)?;
-        sheet.write_number(row, 5, a.injuries as f64)?;
+        accidents.write_string(row, 0, &a.id)?;
+        accidents.write_string(row, 1, a.grid.as_str())?;
+        accidents.write_string(row, 2, a.sector.label(Lang::ZhCn))?;
+        accidents.write_string(row, 3, zh_date(a.occurred_on))?;
+        accidents.write_number(row, 4, a.deaths as f64)?;
+        accidents.write_number(row, 5, a.injuries as f64)?;
+        accidents.write_string(row, 6, if a.bad_social_impact { "是" } else { "否" })?;
     }
     wb.save_to_buffer()
 }
@@ -783,13 +780,24 @@ pub struct DutyReminder {
     pub due: Option<NaiveDate>,
 }
 
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ReminderQuery {
+    /// The day to ask about (default: today, Beijing time): which report is
+    /// due around it, e.g. to plan ahead or look back.
+    pub on: Option<NaiveDate>,
+}
+
 /// The duty report to file soon: from 15 June to 5 July the half-year one,
 /// from 15 December to 5 January the annual one (Beijing-time days).
 #[utoipa::path(get, path = "/api/v1/reports/duty/reminder", tag = "assessment",
+    params(ReminderQuery),
     responses((status = 200, body = DutyReminder)), security(("bearer" = [])))]
-pub async fn reminder(caller: Caller) -> Result<axum::Json<DutyReminder>, ApiError> {
+pub async fn reminder(
+    caller: Caller,
+    Query(q): Query<ReminderQuery>,
+) -> Result<axum::Json<DutyReminder>, ApiError> {
     caller.require_office()?;
-    let due = gridsafe_core::assessment::duty_report_reminder(today());
+    let due = gridsafe_core::assessment::duty_report_reminder(q.on.unwrap_or_else(today));
     Ok(axum::Json(DutyReminder {
         period: due.map(|(p, _)| p.to_string()),
         due: due.map(|(_, d)| d),

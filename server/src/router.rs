@@ -47,6 +47,7 @@ use crate::{assessment, auth, console, office, photos, report, summary, sync};
         office::tasks::detail,
         office::records::list,
         office::records::detail,
+        office::records::judge_impact,
         office::duty::switch,
         office::coverage::quarter,
         summary::summary,
@@ -290,6 +291,10 @@ pub fn router(st: AppState) -> Router {
         .route("/api/v1/tasks/{id}", get(office::tasks::detail))
         .route("/api/v1/records/{kind}", get(office::records::list))
         .route("/api/v1/records/{kind}/{id}", get(office::records::detail))
+        .route(
+            "/api/v1/records/accidents/{id}/impact",
+            post(office::records::judge_impact),
+        )
         .route("/api/v1/duty", post(office::duty::switch))
         .route("/api/v1/coverage", get(office::coverage::quarter))
         .route("/api/v1/devices", get(office::devices::list))

@@ -20,15 +20,17 @@
 //!   `quarterly_checks`: targets of quarterly-check tasks covered in the
 //!   period; `points` and `missed_point_checks`: the monitoring points and
 //!   the checks they missed in the period up to now (see
-//!   `gridsafe_core::task::missed_checks`, each point at its own interval).
+//!   `gridsafe_core::point::missed_checks`, each point at its own interval);
+//!   `missed_flood_checks`: of those, the ones due inside the rubric's flood
+//!   season (汛期), the count the `missed_flood_check` deduction takes.
 
 use std::collections::{BTreeMap, HashMap};
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use gridsafe_core::assessment::{FloodSeason, PointFact};
 use gridsafe_core::point::point_interval;
-use gridsafe_core::task::missed_checks;
 use gridsafe_core::{GridCode, GridTree, HazardLevel, HazardStatus, PointCode, StableKey};
 use serde::{Deserialize, Serialize};
 
@@ -79,6 +81,9 @@ pub struct GridSummary {
     pub quarterly_checks: u64,
     pub points: u64,
     pub missed_point_checks: u64,
+    /// Of the missed checks, those due inside the rubric's flood season:
+    /// the `missed_flood_check` deduction's count.
+    pub missed_flood_checks: u64,
     #[schema(no_recursion)]
     pub children: Vec<GridSummary>,
 }
@@ -97,40 +102,56 @@ pub fn parse_period(p: &str) -> Option<(NaiveDate, NaiveDate)> {
     Some((p.first_day(), p.last_day()))
 }
 
-/// Each point's missed checks in `from..=to` (Beijing days), counted up to
-/// `now` at the point's own interval, by the point's grid.
-pub fn missed_point_checks(
+/// Each point with its checks and the interval that applies to it now
+/// (its flood-season duty's, else the town's: `--flood-season`,
+/// `--check-interval-days`).
+pub fn point_facts(
     points: &[PointStatus],
     checks: &[(PointCode, DateTime<Utc>)],
     settings: &Settings,
-    from: NaiveDate,
-    to: NaiveDate,
-    now: DateTime<Utc>,
-) -> Vec<(GridCode, u64, u64)> {
-    let start = |d: NaiveDate| {
-        d.and_hms_opt(0, 0, 0).expect("midnight").and_utc() - chrono::Duration::hours(8)
-    };
-    let begin = start(from);
-    let end = start(to.succ_opt().unwrap_or(to)).min(now);
+) -> Vec<PointFact> {
     let mut times: HashMap<&PointCode, Vec<DateTime<Utc>>> = HashMap::new();
     for (p, t) in checks {
         times.entry(p).or_default().push(*t);
     }
     points
         .iter()
-        .map(|p| {
-            let interval = point_interval(
+        .map(|p| PointFact {
+            point: p.point.code.to_string(),
+            grid: p.point.grid.clone(),
+            checks: times.remove(&p.point.code).unwrap_or_default(),
+            interval: point_interval(
                 p.duty.as_ref().map(|d| d.interval_hours),
                 settings.flood_season,
                 settings.check_interval_days,
-            );
-            let missed = missed_checks(
-                times.get(&p.point.code).map_or(&[][..], |v| v.as_slice()),
-                begin,
-                end,
-                interval,
-            );
-            (p.point.grid.clone(), 1, missed as u64)
+            ),
+        })
+        .collect()
+}
+
+/// One point's missed checks on the days `from..=to` up to `now`: all of
+/// them, and those inside the flood season.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PointMisses {
+    pub grid: GridCode,
+    pub missed: u64,
+    pub missed_flood: u64,
+}
+
+/// Each point's missed checks (the core's one rule), by the point's grid.
+pub fn missed_point_checks(
+    points: &[PointFact],
+    season: &FloodSeason,
+    from: NaiveDate,
+    to: NaiveDate,
+    now: DateTime<Utc>,
+) -> Vec<PointMisses> {
+    points
+        .iter()
+        .map(|p| PointMisses {
+            grid: p.grid.clone(),
+            missed: p.missed(from, to, now).len() as u64,
+            missed_flood: p.missed_in_flood_season(season, from, to, now).len() as u64,
         })
         .collect()
 }
@@ -139,7 +160,7 @@ pub fn missed_point_checks(
 pub fn own_figures(
     tree: &GridTree,
     counts: &PeriodCounts,
-    missed: &[(GridCode, u64, u64)],
+    missed: &[PointMisses],
 ) -> HashMap<GridCode, GridSummary> {
     let mut by: HashMap<GridCode, GridSummary> = HashMap::new();
     for cell in &counts.hazards {
@@ -180,10 +201,11 @@ pub fn own_figures(
         s.tasks_done += done;
         s.tasks_overdue += overdue;
     }
-    for (grid, points, n) in missed {
-        let s = by.entry(grid.clone()).or_default();
-        s.points += points;
-        s.missed_point_checks += n;
+    for m in missed {
+        let s = by.entry(m.grid.clone()).or_default();
+        s.points += 1;
+        s.missed_point_checks += m.missed;
+        s.missed_flood_checks += m.missed_flood;
     }
     by.retain(|g, _| tree.contains(g));
     by
@@ -228,6 +250,7 @@ fn add(into: &mut GridSummary, from: &GridSummary) {
     into.quarterly_checks += from.quarterly_checks;
     into.points += from.points;
     into.missed_point_checks += from.missed_point_checks;
+    into.missed_flood_checks += from.missed_flood_checks;
 }
 
 fn rate(s: &GridSummary) -> Option<f64> {
@@ -290,17 +313,22 @@ pub fn summarise(
     store: &dyn Store,
     tree: &GridTree,
     settings: &Settings,
+    season: &FloodSeason,
     code: &GridCode,
     (from, to): (NaiveDate, NaiveDate),
     depth: u32,
-    today: NaiveDate,
     now: DateTime<Utc>,
 ) -> StoreResult<GridSummary> {
+    let today = gridsafe_core::calendar::local_day(now);
     let subtree: Vec<GridCode> = tree.subtree(code).iter().map(|n| n.code.clone()).collect();
     let scope = (subtree.len() < tree.len()).then_some(subtree.as_slice());
     let counts = store.period_counts(scope, from, to, today, false)?;
-    let points = store.point_statuses(scope)?;
-    let missed = missed_point_checks(&points, &counts.point_checks, settings, from, to, now);
+    let points = point_facts(
+        &store.point_statuses(scope)?,
+        &counts.point_checks,
+        settings,
+    );
+    let missed = missed_point_checks(&points, season, from, to, now);
     let mut s = roll_up(tree, &own_figures(tree, &counts, &missed), code, depth);
     fn shown(s: &GridSummary, out: &mut Vec<GridCode>) {
         out.extend(s.grid.parse().ok());
@@ -345,18 +373,7 @@ pub async fn summary(
     Path(code): Path<String>,
     Query(q): Query<SummaryQuery>,
 ) -> Result<Json<SummaryAnswer>, ApiError> {
-    let code: GridCode = code
-        .parse()
-        .map_err(|e: gridsafe_core::IdError| ApiError::BadRequest(e.to_string()))?;
-    let catalog = st.catalog().await?;
-    if !catalog.tree.contains(&code) {
-        return Err(ApiError::NotFound(format!("there is no grid {code}")));
-    }
-    if !caller.scope.covers(&catalog.tree, &code) {
-        return Err(ApiError::Forbidden(format!(
-            "grid {code} is outside the grids this account may see"
-        )));
-    }
+    let (catalog, code) = visible_grid(&st, &caller, &code).await?;
     let day = today();
     let (from, to) = match &q.period {
         Some(p) => period_or_error(p)?,
@@ -373,21 +390,45 @@ pub async fn summary(
     }
     let depth = q.depth.unwrap_or(1).min(4);
     let settings = st.settings.clone();
+    let season = crate::assessment::rubric(&settings)?.flood_season;
     let summary = st
         .blocking(move |s| {
             summarise(
                 s,
                 &catalog.tree,
                 &settings,
+                &season,
                 &code,
                 (from, to),
                 depth,
-                day,
                 Utc::now(),
             )
         })
         .await?;
     Ok(Json(SummaryAnswer { from, to, summary }))
+}
+
+/// A grid code from a request, checked against the tree and the caller's
+/// grids: 400 when it does not read, 404 when there is no such grid, 403
+/// outside the grids the caller may see.
+pub async fn visible_grid(
+    st: &AppState,
+    caller: &Caller,
+    code: &str,
+) -> Result<(std::sync::Arc<Catalog>, GridCode), ApiError> {
+    let code: GridCode = code
+        .parse()
+        .map_err(|e: gridsafe_core::IdError| ApiError::BadRequest(e.to_string()))?;
+    let catalog = st.catalog().await?;
+    if !catalog.tree.contains(&code) {
+        return Err(ApiError::NotFound(format!("there is no grid {code}")));
+    }
+    if !caller.scope.covers(&catalog.tree, &code) {
+        return Err(ApiError::Forbidden(format!(
+            "grid {code} is outside the grids this account may see"
+        )));
+    }
+    Ok((catalog, code))
 }
 
 /// A period name, or a 400 that says what is accepted.
@@ -409,7 +450,19 @@ pub async fn figures(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<HashMap<GridCode, GridSummary>, ApiError> {
-    Ok(counts_and_figures(st, catalog, within, from, to).await?.1)
+    Ok(
+        counts_and_figures(st, catalog, within, from, to, Utc::now())
+            .await?
+            .own,
+    )
+}
+
+/// The stored counts of a period, the monitoring points with their checks,
+/// and every grid's own figures made from them, as of `now`.
+pub struct Figures {
+    pub counts: PeriodCounts,
+    pub points: Vec<PointFact>,
+    pub own: HashMap<GridCode, GridSummary>,
 }
 
 /// The stored counts of a period and every grid's own figures made from them.
@@ -419,8 +472,10 @@ pub async fn counts_and_figures(
     within: Option<&GridCode>,
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<(PeriodCounts, HashMap<GridCode, GridSummary>), ApiError> {
-    let day = today();
+    now: DateTime<Utc>,
+) -> Result<Figures, ApiError> {
+    let day = gridsafe_core::calendar::local_day(now);
+    let season = crate::assessment::rubric(&st.settings)?.flood_season;
     let scope = within
         .map(|code| catalog.subtrees(std::slice::from_ref(code)))
         .filter(|subtree| subtree.len() < catalog.tree.len());
@@ -432,16 +487,14 @@ pub async fn counts_and_figures(
             ))
         })
         .await?;
-    let missed = missed_point_checks(
-        &points,
-        &counts.point_checks,
-        &st.settings,
-        from,
-        to,
-        Utc::now(),
-    );
+    let points = point_facts(&points, &counts.point_checks, &st.settings);
+    let missed = missed_point_checks(&points, &season, from, to, now);
     let own = own_figures(&catalog.tree, &counts, &missed);
-    Ok((counts, own))
+    Ok(Figures {
+        counts,
+        points,
+        own,
+    })
 }
 
 #[cfg(test)]

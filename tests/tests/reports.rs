@@ -414,6 +414,42 @@ fn rate(v: &Value) -> String {
         .map_or_else(|| "—".to_owned(), |r| format!("{:.1}%", r * 100.0))
 }
 
+/// The report's missed-check sentence, the town's summary, the points page
+/// and the assessment's `missed_flood_check` deduction give the same counts.
+fn assert_missed_checks_agree(office: &Session, period: &str, text: &str, sum: &Value) {
+    let missed = sum["missed_point_checks"].as_u64().unwrap();
+    let flood = sum["missed_flood_checks"].as_u64().unwrap();
+    assert!(flood <= missed, "{sum}");
+    let line = format!("按各监测点的巡查周期，本期应巡未巡{missed}次，其中汛期漏巡{flood}次。");
+    assert!(text.contains(&line), "missing {line:?} in {text}");
+    let (status, points) = office.get(&format!("/api/v1/points?grid=T&period={period}"));
+    assert_eq!(status, StatusCode::OK, "{points}");
+    let points = points.as_array().unwrap();
+    assert_eq!(points.len() as u64, sum["points"].as_u64().unwrap());
+    let total = |k: &str| points.iter().map(|p| p[k].as_u64().unwrap()).sum::<u64>();
+    assert_eq!(total("missed_checks"), missed, "{points:?}");
+    assert_eq!(total("missed_flood_checks"), flood, "{points:?}");
+    let (status, a) = office.get(&format!("/api/v1/assessment?grid=T&period={period}"));
+    assert_eq!(status, StatusCode::OK, "{a}");
+    let count =
+        |g: &Value| deduction(g, "missed_flood_check").map_or(0, |d| d["count"].as_u64().unwrap());
+    assert_eq!(count(&a["grid"]), flood, "{a}");
+    // Each village's deduction is its own summary figure.
+    for child in sum["children"].as_array().unwrap() {
+        let mine = a["children"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["grid"] == child["grid"])
+            .unwrap();
+        assert_eq!(
+            count(mine),
+            child["missed_flood_checks"].as_u64().unwrap(),
+            "{mine}"
+        );
+    }
+}
+
 #[test]
 fn the_duty_report_states_the_summary_figures_in_the_official_layout() {
     let s = TestServer::town();
@@ -533,6 +569,27 @@ fn the_duty_report_states_the_summary_figures_in_the_official_layout() {
         assert!(text.contains(line), "missing {line:?} in {text}");
     }
     assert!(!text.contains("本系统尚未登记此类记录"), "{text}");
+    // Missed monitoring-point checks: one rule for the report, the
+    // summary, the points page and the deduction.
+    assert_missed_checks_agree(&office, &y.to_string(), &text, &sum);
+    // Last year every flood-season day has passed with no check at all.
+    let last = (y - 1).to_string();
+    let (_, _, last_docx) = get_bytes(
+        &office,
+        &format!("/api/v1/reports/duty?grid=T&period={last}&format=docx"),
+    );
+    let (status, last_sum) = office.get(&format!("/api/v1/grids/T/summary?period={last}"));
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        last_sum["missed_flood_checks"].as_u64().unwrap() > 0,
+        "{last_sum}"
+    );
+    assert_missed_checks_agree(
+        &office,
+        &last,
+        &text_of(&document_xml(&last_docx)),
+        &last_sum,
+    );
     // Fonts: 仿宋 for the body, 黑体 for the headings, set in the document.
     assert!(xml.contains("w:eastAsia=\"仿宋\""), "body font");
     assert!(xml.contains("w:eastAsia=\"黑体\""), "heading font");
@@ -603,4 +660,111 @@ fn the_duty_report_states_the_summary_figures_in_the_official_layout() {
         })
         .count();
     assert!(pages >= 2, "the report runs to {pages} page(s)");
+}
+
+#[test]
+fn an_accident_marked_of_bad_social_impact_vetoes_its_village_and_town() {
+    let s = TestServer::town();
+    let office = s.login("office");
+    let y = year();
+    let mut insp1 = s.login("insp1");
+    let accident = AccidentId::new();
+    let ev = insp1.event(EventBody::AccidentReported(AccidentReported {
+        accident,
+        grid: "V1".parse().unwrap(),
+        sector: Sector::Gas,
+        occurred_at: Utc::now() - Duration::minutes(30),
+        place: "石桥村二组".into(),
+        deaths: 0,
+        injuries: 3,
+        description: "液化气罐泄漏起火".into(),
+        location: None,
+        photos: vec![],
+    }));
+    assert_eq!(insp1.push_one(&ev)["verdict"], "accepted", "{ev:?}");
+    let path = format!("/api/v1/assessment?grid=T&period={y}");
+    let (_, before) = office.get(&path);
+    assert!(
+        before["grid"]["veto"].is_null(),
+        "no deaths, no veto: {before}"
+    );
+    let impact = format!("/api/v1/records/accidents/{accident}/impact");
+
+    // The field may not judge it; an accident that is not there is not found.
+    let (status, e) = insp1.post(&impact, &serde_json::json!({"bad_social_impact": true}));
+    assert_error(status, &e, 403, "forbidden");
+    let (status, e) = office.post(
+        &format!("/api/v1/records/accidents/{}/impact", AccidentId::new()),
+        &serde_json::json!({"bad_social_impact": true}),
+    );
+    assert_error(status, &e, 404, "not_found");
+    let (_, same) = office.get(&path);
+    assert_eq!(same["grid"], before["grid"], "refusals change nothing");
+
+    // The office marks it, with its name on the record.
+    let (status, item) = office.post(
+        &impact,
+        &serde_json::json!({"bad_social_impact": true, "note": "县安委会通报"}),
+    );
+    assert_eq!(status, StatusCode::OK, "{item}");
+    assert_eq!(item["impact"]["bad_social_impact"], true, "{item}");
+    assert_eq!(item["impact"]["by"], "office");
+    assert_eq!(item["impact"]["note"], "县安委会通报");
+    let (_, listed) = office.get(&format!("/api/v1/records/accidents?grid=T&period={y}"));
+    assert_eq!(listed[0]["impact"]["bad_social_impact"], true, "{listed}");
+
+    // The village and the town are vetoed by it; the other village is not,
+    // and no score moves.
+    let (_, after) = office.get(&path);
+    let veto = &after["grid"]["veto"];
+    assert_eq!(veto["rule"], "bad_impact", "{after}");
+    assert_eq!(veto["accidents"][0]["id"], accident.to_string());
+    assert_eq!(veto["accidents"][0]["bad_social_impact"], true);
+    assert_eq!(after["grid"]["grade"], "fail");
+    assert_eq!(after["grid"]["score"], before["grid"]["score"]);
+    let child = |a: &Value, code: &str| {
+        a["children"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["grid"] == code)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(child(&after, "V1")["veto"]["rule"], "bad_impact");
+    assert_eq!(child(&after, "V1")["grade"], "fail");
+    assert_eq!(child(&after, "V1")["rank"], 2, "a vetoed grid ranks last");
+    assert!(child(&after, "V2")["veto"].is_null());
+    assert_eq!(child(&after, "V2"), {
+        let mut v2 = child(&before, "V2");
+        v2["rank"] = 1.into();
+        v2
+    });
+    for code in ["V1", "V2"] {
+        assert_eq!(child(&after, code)["score"], child(&before, code)["score"]);
+    }
+
+    // The duty report states it.
+    let (status, _, docx) = get_bytes(
+        &office,
+        &format!("/api/v1/reports/duty?grid=T&period={y}&format=docx"),
+    );
+    assert_eq!(status, StatusCode::OK);
+    let text = text_of(&document_xml(&docx));
+    assert!(
+        text.contains("因社会影响特别恶劣的事故（事故1起），实行“一票否决”，确定为不合格。"),
+        "{text}"
+    );
+
+    // Taken back, the veto goes with it.
+    let (status, item) = office.post(&impact, &serde_json::json!({"bad_social_impact": false}));
+    assert_eq!(status, StatusCode::OK, "{item}");
+    assert_eq!(item["impact"]["bad_social_impact"], false);
+    let (_, back) = office.get(&path);
+    assert!(back["grid"]["veto"].is_null(), "{back}");
+    assert_eq!(back["grid"]["grade"], before["grid"]["grade"]);
+
+    // The route is in the OpenAPI document.
+    let (_, doc) = send(s.http().get(s.url("/api/openapi.json")));
+    assert!(doc["paths"]["/api/v1/records/accidents/{id}/impact"]["post"].is_object());
 }

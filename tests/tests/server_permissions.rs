@@ -13,10 +13,12 @@
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{Datelike, Utc};
-use gridsafe_core::event::{HazardRejected, MeetingRecorded, TaskCheckRecorded, TaskTarget};
+use gridsafe_core::event::{
+    AccidentReported, HazardRejected, MeetingRecorded, TaskCheckRecorded, TaskTarget,
+};
 use gridsafe_core::{
-    Event, EventBody, EventId, HazardId, HazardLevel, Hlc, MeetingId, PhotoHash, Sector, TaskId,
-    Username,
+    AccidentId, Event, EventBody, EventId, HazardId, HazardLevel, Hlc, MeetingId, PhotoHash,
+    Sector, TaskId, Username,
 };
 use gridsafe_server::assessment::DEFAULT_RUBRIC;
 use gridsafe_server::calendar::today;
@@ -273,6 +275,12 @@ const RULES: &[Rule] = &[
     ),
     rule(
         "POST",
+        "/api/v1/records/accidents/{id}/impact",
+        true,
+        Policy::Action,
+    ),
+    rule(
+        "POST",
         "/api/v1/duty",
         true,
         Policy::OfficeScoped(Want::Forbidden),
@@ -429,6 +437,7 @@ struct Fixture {
     photo: Vec<u8>,
     sha: PhotoHash,
     meeting: MeetingId,
+    accident: AccidentId,
     task: String,
     point: String,
 }
@@ -625,6 +634,13 @@ fn request(w: &mut World, rule: &Rule, who: Who, target: Target) -> (Method, Str
         ("GET", "/api/v1/records/{kind}/{id}") => {
             format!("/api/v1/records/meetings/{}", fx.meeting)
         }
+        ("POST", "/api/v1/records/accidents/{id}/impact") => {
+            return (
+                Method::POST,
+                format!("/api/v1/records/accidents/{}/impact", fx.accident),
+                Body::Json(json!({"bad_social_impact": n.is_multiple_of(2)})),
+            );
+        }
         ("POST", "/api/v1/duty") => {
             return (
                 Method::POST,
@@ -820,6 +836,20 @@ fn world() -> World {
             photos: vec![],
         }));
         assert_eq!(session.push_one(&ev)["verdict"], "accepted");
+        let accident = AccidentId::new();
+        let ev = session.event(EventBody::AccidentReported(AccidentReported {
+            accident,
+            grid: t.grid().parse().unwrap(),
+            sector: Sector::Gas,
+            occurred_at: Utc::now() - chrono::Duration::hours(1),
+            place: "村委会旁".into(),
+            deaths: 0,
+            injuries: 1,
+            description: "液化气罐泄漏起火".into(),
+            location: None,
+            photos: vec![],
+        }));
+        assert_eq!(session.push_one(&ev)["verdict"], "accepted");
         let (status, made) = admin.post("/api/v1/tasks", &task(t.grid(), 0));
         assert_eq!(status.as_u16(), 201, "{made}");
         fixtures.insert(
@@ -831,6 +861,7 @@ fn world() -> World {
                 photo,
                 sha,
                 meeting,
+                accident,
                 task: made["task"].as_str().unwrap().to_owned(),
                 point: format!("PP-{i}"),
             },

@@ -180,6 +180,9 @@ export interface GridSummary {
   checks_total: number;
   checks_by_verdict: Partial<Record<Verdict, number>>;
   danger_open: number;
+  /** Checks the points missed in the period up to now, and of them those due in the flood season. */
+  missed_point_checks: number;
+  missed_flood_checks: number;
   children: GridSummary[];
   from?: string;
   to?: string;
@@ -197,6 +200,8 @@ export interface PointItem {
   danger_open: boolean;
   check_overdue: boolean;
   check_due_at: string | null;
+  missed_checks: number;
+  missed_flood_checks: number;
 }
 
 export interface InboxItem {
@@ -349,6 +354,8 @@ export interface RecordItem {
   at: string;
   body: { type: string; data: Record<string, unknown> };
   photos: { url: string; thumb_url: string }[];
+  /** An accident's social impact as the office last judged it. */
+  impact?: { bad_social_impact: boolean; by: string; at: string; note: string | null };
 }
 
 export interface CoverageRow {
@@ -419,7 +426,10 @@ export const api = {
     }),
   dutyReportUrl: (grid: string, period: string, format: 'docx' | 'xlsx') =>
     `/api/v1/reports/duty${query({ grid, period, format })}`,
-  dutyReminder: () => request<DutyReminder>('GET', '/api/v1/reports/duty/reminder'),
+  // `on`: the day to ask about (default: today on the server).
+  dutyReminder: (on?: string) => request<DutyReminder>('GET', `/api/v1/reports/duty/reminder${query({ on })}`),
+  judgeImpact: (accident: string, body: { bad_social_impact: boolean; note?: string }) =>
+    request<RecordItem>('POST', `/api/v1/records/accidents/${accident}/impact`, body),
   points: (grid?: string) => request<PointItem[]>('GET', `/api/v1/points${query({ grid })}`),
   inbox: () => request<Inbox>('GET', '/api/v1/inbox'),
   ack: (body: { cursors?: number[]; up_to?: number }) =>

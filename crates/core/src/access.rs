@@ -80,6 +80,7 @@ pub fn may_author(role: Role, kind: EventKind) -> bool {
         | HazardReopened
         | HazardListed
         | HazardClosed
+        | AccidentImpactJudged
         // Tasks and flood-season duty are issued by the office.
         | TaskCreated
         | DutyStarted

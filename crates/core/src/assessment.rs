@@ -15,11 +15,12 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use ts_rs::TS;
 
+use crate::calendar::{day_start, local_day};
 use crate::grid::GridTree;
 use crate::ids::GridCode;
 use crate::keys::{GridLevel, Lang, Sector, StableKey};
@@ -267,8 +268,9 @@ pub struct Bands {
     pub pass: f64,
 }
 
-/// The flood season (汛期) as month-day, both ends included: daily checks
-/// of the monitoring points are due in it.
+/// The flood season (汛期) as month-day, both ends included. The
+/// `missed_flood_check` deduction counts the checks the monitoring points
+/// missed inside it, each point at its own interval (see [`PointFact`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FloodSeason {
@@ -300,6 +302,25 @@ impl FloodSeason {
         };
         let md = (day.month(), day.day());
         from <= md && md <= to
+    }
+
+    /// The stretches of `from..=to` (days) inside the season, one per year.
+    pub fn windows(&self, from: NaiveDate, to: NaiveDate) -> Vec<(NaiveDate, NaiveDate)> {
+        let (Some((fm, fd)), Some((tm, td))) = (month_day(&self.from), month_day(&self.to)) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for year in from.year()..=to.year() {
+            // 02-29 in a year without it is the last day of February.
+            let day = |m: u32, d: u32| {
+                NaiveDate::from_ymd_opt(year, m, d).unwrap_or_else(|| month_end(year, m))
+            };
+            let (a, b) = (day(fm, fd).max(from), day(tm, td).min(to));
+            if a <= b {
+                out.push((a, b));
+            }
+        }
+        out
     }
 }
 
@@ -440,12 +461,47 @@ pub struct MeetingFact {
     pub held_on: NaiveDate,
 }
 
-/// A monitoring point and the days it was checked.
+/// A monitoring point, its checks and the interval they are due at (the
+/// point's flood-season duty interval, else the town's: 24 hours while the
+/// server's flood-season switch is on, otherwise every few days; see
+/// [`crate::point::point_interval`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PointFact {
     pub point: String,
     pub grid: GridCode,
-    pub checked_on: BTreeSet<NaiveDate>,
+    /// The point's checks (at least those of the period asked about).
+    pub checks: Vec<DateTime<Utc>>,
+    pub interval: Duration,
+}
+
+impl PointFact {
+    /// The checks the point missed on the days `from..=to` up to `now`, as
+    /// the instants they fell due ([`crate::point::missed_checks`]).
+    pub fn missed(&self, from: NaiveDate, to: NaiveDate, now: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+        crate::point::missed_checks(
+            &self.checks,
+            self.interval,
+            day_start(from),
+            day_start(to + Duration::days(1)),
+            now,
+        )
+    }
+
+    /// Of those, the ones inside the flood season: the season's days within
+    /// `from..=to` are each a window of their own.
+    pub fn missed_in_flood_season(
+        &self,
+        season: &FloodSeason,
+        from: NaiveDate,
+        to: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Vec<DateTime<Utc>> {
+        season
+            .windows(from, to)
+            .into_iter()
+            .flat_map(|(a, b)| self.missed(a, b, now))
+            .collect()
+    }
 }
 
 /// An accident (事故).
@@ -521,11 +577,12 @@ fn facts(
     tree: &GridTree,
     grid: &GridCode,
     period: Period,
-    as_of: NaiveDate,
+    now: DateTime<Utc>,
     rubric: &Rubric,
     records: &Records,
 ) -> Vec<String> {
     let (from, to) = (period.first_day(), period.last_day());
+    let as_of = local_day(now);
     let within = |g: &GridCode| tree.is_within(g, grid);
     // Only what has come due before the day of assessment counts.
     let due = |d: NaiveDate| from <= d && d <= to && d < as_of;
@@ -577,14 +634,12 @@ fn facts(
             out
         }
         DeductionKind::MissedFloodCheck => {
+            // The checks due inside the season and missed, up to now.
             let mut out = Vec::new();
             for p in records.points.iter().filter(|p| within(&p.grid)) {
-                let mut d = from;
-                while d <= to && d < as_of {
-                    if rubric.flood_season.contains(d) && !p.checked_on.contains(&d) {
-                        out.push(format!("{} {d}", p.point));
-                    }
-                    d += Duration::days(1);
+                for due in p.missed_in_flood_season(&rubric.flood_season, from, to, now) {
+                    let local = due + Duration::hours(8);
+                    out.push(format!("{} {}", p.point, local.format("%Y-%m-%d %H:%M")));
                 }
             }
             out
@@ -662,13 +717,13 @@ fn round1(x: f64) -> f64 {
 }
 
 /// A grid's score for a period from everything recorded in its subtree.
-/// `today` is the day of assessment: quarters, deadlines and flood-season
-/// days count only once they have passed.
+/// `now` is the moment of assessment: quarters and deadlines count once
+/// their day is before its (Beijing) day, missed checks once they fell due.
 pub fn assess(
     rubric: &Rubric,
     tree: &GridTree,
     period: Period,
-    today: NaiveDate,
+    now: DateTime<Utc>,
     records: &Records,
     grid: &GridCode,
 ) -> Option<GridAssessment> {
@@ -679,7 +734,7 @@ pub fn assess(
         if records.unrecorded.contains(&rule.kind) {
             continue;
         }
-        let ids = facts(rule.kind, tree, grid, period, today, rubric, records);
+        let ids = facts(rule.kind, tree, grid, period, now, rubric, records);
         if ids.is_empty() {
             continue;
         }
@@ -735,14 +790,14 @@ pub fn assess_with_children(
     rubric: &Rubric,
     tree: &GridTree,
     period: Period,
-    today: NaiveDate,
+    now: DateTime<Utc>,
     records: &Records,
     grid: &GridCode,
 ) -> Option<(GridAssessment, Vec<GridAssessment>)> {
-    let own = assess(rubric, tree, period, today, records, grid)?;
+    let own = assess(rubric, tree, period, now, records, grid)?;
     let mut children: Vec<GridAssessment> = tree
         .children(grid)
-        .filter_map(|c| assess(rubric, tree, period, today, records, &c.code))
+        .filter_map(|c| assess(rubric, tree, period, now, records, &c.code))
         .collect();
     rank(&mut children);
     Some((own, children))
@@ -759,6 +814,11 @@ mod tests {
 
     fn g(s: &str) -> GridCode {
         s.parse().unwrap()
+    }
+
+    /// The moment a Beijing day begins.
+    fn at(y: i32, m: u32, day: u32) -> DateTime<Utc> {
+        day_start(d(y, m, day))
     }
 
     const RUBRIC: &str = r#"
@@ -975,7 +1035,7 @@ mod tests {
             lacks_five_in_place: true,
         });
         let (town, villages) =
-            assess_with_children(&rubric, &tree, period, d(2026, 7, 10), &r, &g("T1")).unwrap();
+            assess_with_children(&rubric, &tree, period, at(2026, 7, 10), &r, &g("T1")).unwrap();
 
         let v1 = villages.iter().find(|v| v.grid == g("V1")).unwrap();
         assert_eq!(v1.deductions.len(), 1);
@@ -1023,7 +1083,7 @@ mod tests {
         // A road accident with 6 deaths alone does not veto (needs 10, or two ≥ 5).
         r.accidents
             .push(accident("a3", "V2", Sector::RoadTraffic, 6));
-        let today = d(2027, 1, 10);
+        let today = at(2027, 1, 10);
         let (town, villages) =
             assess_with_children(&rubric, &tree, period, today, &r, &g("T1")).unwrap();
         let veto = town.veto.as_ref().unwrap();
@@ -1067,7 +1127,7 @@ mod tests {
         let rubric = Rubric::from_toml(RUBRIC).unwrap();
         let tree = tree();
         let period: Period = "2026-H1".parse().unwrap();
-        let today = d(2026, 7, 10);
+        let today = at(2026, 7, 10);
         let mut r = Records::default();
         meetings_every_quarter(&mut r, 2026);
         r.meetings.retain(|m| m.id != "m-V2-5");
@@ -1101,7 +1161,7 @@ mod tests {
         let rubric = Rubric::from_toml(RUBRIC).unwrap();
         let mut r = Records::default();
         let period: Period = "2026".parse().unwrap();
-        let today = d(2027, 1, 10);
+        let today = at(2027, 1, 10);
         let t1 = assess(&rubric, &tree(), period, today, &r, &g("T1")).unwrap();
         assert_eq!(
             t1.score, 96.0,
@@ -1112,36 +1172,74 @@ mod tests {
         assert_eq!(t1.score, 100.0);
     }
 
+    /// The worked example of the flood-season deduction: a point checked
+    /// daily at 09:00 through June except on the 2nd and the 9th, and once in
+    /// May; the season runs from 1 June. At a daily interval the misses are
+    /// the checks due on the 2nd and the 9th; the same point at a weekly
+    /// interval misses nothing in June.
     #[test]
-    fn flood_season_days_without_a_check_are_missed() {
+    fn flood_season_checks_missed_at_the_points_interval() {
         let rubric = Rubric::from_toml(RUBRIC).unwrap();
         let tree = tree();
         let period: Period = "2026-Q2".parse().unwrap();
         let mut r = Records::default();
         meetings_every_quarter(&mut r, 2026);
-        let mut checked: BTreeSet<NaiveDate> = BTreeSet::new();
+        let nine = |day: NaiveDate| day_start(day) + Duration::hours(9);
+        let mut checks = vec![nine(d(2026, 5, 3))];
         let mut day = d(2026, 6, 1);
         while day <= d(2026, 6, 30) {
             if day != d(2026, 6, 2) && day != d(2026, 6, 9) {
-                checked.insert(day);
+                checks.push(nine(day));
             }
             day += Duration::days(1);
         }
-        // A check in May is outside the season and changes nothing.
-        checked.insert(d(2026, 5, 3));
-        r.points.push(PointFact {
+        let mut point = PointFact {
             point: "LS-1".into(),
             grid: g("V1"),
-            checked_on: checked,
-        });
-        // Assessed on 5 June: only 1–4 June have passed, 2 June missed.
-        let v1 = assess(&rubric, &tree, period, d(2026, 6, 5), &r, &g("V1")).unwrap();
-        assert_eq!(v1.deductions[0].records, vec!["LS-1 2026-06-02"]);
-        let v1 = assess(&rubric, &tree, period, d(2026, 7, 5), &r, &g("V1")).unwrap();
+            checks,
+            interval: Duration::hours(24),
+        };
+        r.points.push(point.clone());
+        // Assessed on 5 June: only the check due on 2 June has been missed.
+        let v1 = assess(&rubric, &tree, period, at(2026, 6, 5), &r, &g("V1")).unwrap();
+        assert_eq!(v1.deductions[0].kind, DeductionKind::MissedFloodCheck);
+        assert_eq!(v1.deductions[0].records, vec!["LS-1 2026-06-02 09:00"]);
+        let v1 = assess(&rubric, &tree, period, at(2026, 7, 5), &r, &g("V1")).unwrap();
         assert_eq!(
             v1.deductions[0].records,
-            vec!["LS-1 2026-06-02", "LS-1 2026-06-09"]
+            vec!["LS-1 2026-06-02 09:00", "LS-1 2026-06-09 09:00"]
         );
         assert_eq!(v1.score, 99.0);
+        // The same figure as the point's own count for the period's season.
+        let season = point.missed_in_flood_season(
+            &rubric.flood_season,
+            period.first_day(),
+            period.last_day(),
+            at(2026, 7, 5),
+        );
+        assert_eq!(season.len(), 2);
+        // Its whole-period count also has April and May, checked once.
+        let all = point.missed(period.first_day(), period.last_day(), at(2026, 7, 5));
+        assert!(all.len() > season.len());
+        // Checked weekly, the same June misses nothing.
+        point.interval = Duration::days(7);
+        r.points = vec![point];
+        let v1 = assess(&rubric, &tree, period, at(2026, 7, 5), &r, &g("V1")).unwrap();
+        assert!(v1.deductions.is_empty(), "{:?}", v1.deductions);
+        assert_eq!(v1.score, 100.0);
+        // The season's days of a period: one stretch a year, clipped.
+        let season = &rubric.flood_season;
+        assert_eq!(
+            season.windows(d(2026, 1, 1), d(2026, 12, 31)),
+            vec![(d(2026, 6, 1), d(2026, 9, 30))]
+        );
+        assert_eq!(
+            season.windows(d(2026, 7, 1), d(2027, 6, 10)),
+            vec![
+                (d(2026, 7, 1), d(2026, 9, 30)),
+                (d(2027, 6, 1), d(2027, 6, 10))
+            ]
+        );
+        assert!(season.windows(d(2026, 1, 1), d(2026, 3, 31)).is_empty());
     }
 }

@@ -51,6 +51,7 @@ pub enum EventBody {
     HazardClosed(HazardClosed),
     CheckLogged(CheckLogged),
     AccidentReported(AccidentReported),
+    AccidentImpactJudged(AccidentImpactJudged),
     TaskCreated(TaskCreated),
     TaskCheckRecorded(TaskCheckRecorded),
     MeetingRecorded(MeetingRecorded),
@@ -221,6 +222,19 @@ pub struct AccidentReported {
     pub location: Option<Location>,
     #[serde(default)]
     pub photos: Vec<PhotoHash>,
+}
+
+/// The town office's judgement of whether an accident caused especially bad
+/// social impact (造成恶劣社会影响), which the assessment's one-vote veto
+/// reads. It is judged after the report, by the office and not the
+/// reporter, and may be changed: the latest judgement in clock order holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct AccidentImpactJudged {
+    pub accident: AccidentId,
+    pub bad_social_impact: bool,
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 /// What an inspection task sends someone to: a grid (a village, a unit, a
@@ -406,6 +420,7 @@ crate::keys::stable_keys!(
         HazardClosed = "hazard_closed", "销号", "Closed";
         CheckLogged = "check_logged", "巡查记录", "Check logged";
         AccidentReported = "accident_reported", "事故报告", "Accident reported";
+        AccidentImpactJudged = "accident_impact_judged", "认定事故社会影响", "Accident's social impact judged";
         TaskCreated = "task_created", "下达检查任务", "Task issued";
         TaskCheckRecorded = "task_check_recorded", "任务检查记录", "Task check recorded";
         MeetingRecorded = "meeting_recorded", "会议纪录", "Meeting recorded";
@@ -431,6 +446,7 @@ impl EventBody {
             EventBody::HazardClosed(_) => EventKind::HazardClosed,
             EventBody::CheckLogged(_) => EventKind::CheckLogged,
             EventBody::AccidentReported(_) => EventKind::AccidentReported,
+            EventBody::AccidentImpactJudged(_) => EventKind::AccidentImpactJudged,
             EventBody::TaskCreated(_) => EventKind::TaskCreated,
             EventBody::TaskCheckRecorded(_) => EventKind::TaskCheckRecorded,
             EventBody::MeetingRecorded(_) => EventKind::MeetingRecorded,
@@ -456,6 +472,7 @@ impl EventBody {
             EventBody::HazardClosed(e) => EntityRef::Hazard(e.hazard),
             EventBody::CheckLogged(e) => EntityRef::Check(e.check),
             EventBody::AccidentReported(e) => EntityRef::Accident(e.accident),
+            EventBody::AccidentImpactJudged(e) => EntityRef::Accident(e.accident),
             EventBody::TaskCreated(e) => EntityRef::Task(e.task),
             EventBody::TaskCheckRecorded(e) => EntityRef::Task(e.task),
             EventBody::MeetingRecorded(e) => EntityRef::Meeting(e.meeting),

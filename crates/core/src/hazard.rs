@@ -288,6 +288,7 @@ impl HazardState {
             EventBody::HazardClosed(_) => return Err(Superseded::NotVerified),
             EventBody::CheckLogged(_)
             | EventBody::AccidentReported(_)
+            | EventBody::AccidentImpactJudged(_)
             | EventBody::TaskCreated(_)
             | EventBody::TaskCheckRecorded(_)
             | EventBody::MeetingRecorded(_)
@@ -366,6 +367,7 @@ impl HazardState {
             EventBody::HazardReported(_)
             | EventBody::CheckLogged(_)
             | EventBody::AccidentReported(_)
+            | EventBody::AccidentImpactJudged(_)
             | EventBody::TaskCreated(_)
             | EventBody::TaskCheckRecorded(_)
             | EventBody::MeetingRecorded(_)

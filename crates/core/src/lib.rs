@@ -22,6 +22,7 @@
 
 pub mod access;
 pub mod assessment;
+pub mod calendar;
 pub mod event;
 pub mod grid;
 pub mod hazard;

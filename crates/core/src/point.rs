@@ -127,6 +127,56 @@ pub fn next_check_at(last: Option<&LastCheck>, interval: Duration) -> Option<Dat
     last.map(|l| l.at + interval)
 }
 
+/// The checks a monitoring point missed in the window `from..to`, cut at
+/// `now`, each as the instant it fell due. This is the one rule behind every
+/// missed-check figure (the grid summary, the points page, the quarterly
+/// self-check, the assessment and the duty report).
+///
+/// Each stretch without a check misses the whole intervals that passed in
+/// it: from the window's start to the first check, one for each interval
+/// that ended (due at start + k·interval); between two checks, one for each
+/// interval the next check came after its due time (a check exactly one
+/// interval after the last is on time); from the last check to the end,
+/// one for each interval that ended. Checks outside the window are not
+/// looked at: a window starts afresh.
+pub fn missed_checks(
+    checks: &[DateTime<Utc>],
+    interval: Duration,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Vec<DateTime<Utc>> {
+    let to = to.min(now);
+    let n = interval.num_seconds();
+    if to <= from || n <= 0 {
+        return Vec::new();
+    }
+    let mut times: Vec<DateTime<Utc>> = checks
+        .iter()
+        .copied()
+        .filter(|t| *t >= from && *t <= to)
+        .collect();
+    times.sort();
+    let mut out = Vec::new();
+    let mut due_after = |start: DateTime<Utc>, count: i64| {
+        for k in 1..=count.max(0) {
+            out.push(start + interval * k as i32);
+        }
+    };
+    let Some(first) = times.first().copied() else {
+        due_after(from, (to - from).num_seconds() / n);
+        return out;
+    };
+    due_after(from, (first - from).num_seconds() / n);
+    for w in times.windows(2) {
+        let gap = (w[1] - w[0]).num_seconds();
+        due_after(w[0], (gap + n - 1) / n - 1);
+    }
+    let last = *times.last().expect("not empty");
+    due_after(last, (to - last).num_seconds() / n);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,5 +298,67 @@ mod tests {
             Some(at + Duration::hours(12))
         );
         assert_eq!(next_check_at(None, Duration::hours(12)), None);
+    }
+
+    fn t(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    /// Worked examples: four weeks from 1 April, checks due weekly.
+    #[test]
+    fn missed_checks_are_the_empty_intervals_with_their_due_times() {
+        let from = t("2026-04-01T00:00:00Z");
+        let to = from + Duration::days(28);
+        let week = Duration::days(7);
+        let far = to + Duration::days(365);
+        // Never checked: due on the 8th, 15th, 22nd and 29th, all missed.
+        assert_eq!(
+            missed_checks(&[], week, from, to, far),
+            (1..=4).map(|k| from + week * k).collect::<Vec<_>>()
+        );
+        // Checked on the 1st, 8th, 15th and 22nd: only the one due at the end.
+        let weekly: Vec<_> = (0..4).map(|i| from + week * i).collect();
+        assert_eq!(missed_checks(&weekly, week, from, to, far), vec![to]);
+        // A day later each week: none.
+        let weekly: Vec<_> = (0..4)
+            .map(|i| from + Duration::days(1) + week * i)
+            .collect();
+        assert!(missed_checks(&weekly, week, from, to, far).is_empty());
+        // Checked on the 2nd and the 23rd: the 9th and the 16th were missed.
+        let gap = [from + Duration::days(1), from + Duration::days(22)];
+        assert_eq!(
+            missed_checks(&gap, week, from, to, far),
+            vec![from + Duration::days(8), from + Duration::days(15)]
+        );
+        // "Now" cuts the window: on the 10th only the one due on the 8th.
+        assert_eq!(
+            missed_checks(&[], week, from, to, from + Duration::days(9)),
+            vec![from + week]
+        );
+        // Checks outside the window do not count in it.
+        assert_eq!(
+            missed_checks(
+                &[from - Duration::hours(1), to + Duration::hours(1)],
+                week,
+                from,
+                to,
+                far
+            )
+            .len(),
+            4
+        );
+        assert!(missed_checks(&[], week, to, from, far).is_empty());
+        assert!(missed_checks(&[], Duration::zero(), from, to, far).is_empty());
+        // Daily in flood season: a day without a check is one miss.
+        let day = Duration::hours(24);
+        let checks: Vec<_> = [0, 1, 3, 4]
+            .iter()
+            .map(|d| from + Duration::days(*d) + Duration::hours(9))
+            .collect();
+        let end = from + Duration::days(5);
+        assert_eq!(
+            missed_checks(&checks, day, from, end, far),
+            vec![from + Duration::days(2) + Duration::hours(9)]
+        );
     }
 }

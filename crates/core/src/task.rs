@@ -7,7 +7,7 @@
 //! target is covered, and overdue when its due date has passed without that.
 //! The fold runs the same on the phone and on the server.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use ts_rs::TS;
@@ -164,41 +164,6 @@ pub fn fold<'a>(events: impl IntoIterator<Item = &'a Event>) -> Result<TaskState
     Ok(state)
 }
 
-/// Checks a monitoring point missed in a period: for each stretch without a
-/// check (from the period's start to the first check, between checks, from
-/// the last check to the period's end) the intervals that passed in it
-/// without a check. Checks every `interval` exactly miss none.
-pub fn missed_checks(
-    checks: &[DateTime<Utc>],
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    interval: Duration,
-) -> u32 {
-    if to <= from || interval <= Duration::zero() {
-        return 0;
-    }
-    let mut times: Vec<DateTime<Utc>> = checks
-        .iter()
-        .copied()
-        .filter(|t| *t >= from && *t <= to)
-        .collect();
-    times.sort();
-    let whole = |gap: Duration| (gap.num_seconds() / interval.num_seconds()).max(0) as u32;
-    let Some(first) = times.first() else {
-        return whole(to - from);
-    };
-    let mut missed = whole(*first - from);
-    for w in times.windows(2) {
-        let gap = w[1] - w[0];
-        // A gap of exactly one interval is on time: the next check was due then.
-        let secs = gap.num_seconds();
-        let n = interval.num_seconds();
-        missed += ((secs + n - 1) / n - 1).max(0) as u32;
-    }
-    missed += whole(to - *times.last().expect("not empty"));
-    missed
-}
-
 /// 季度自查: whether a grid did in a quarter what the responsibility letters
 /// ask of it — the quarterly big check, at least one safety meeting, and the
 /// checks of its monitoring points.
@@ -338,27 +303,6 @@ mod tests {
             fold([&issue(id), &check(TaskId::new(), 1, grid("V1"), false)]).unwrap_err(),
             TaskFoldError::MixedTasks
         );
-    }
-
-    #[test]
-    fn missed_checks_count_the_empty_intervals() {
-        let from: DateTime<Utc> = "2026-04-01T00:00:00Z".parse().unwrap();
-        let to = from + Duration::days(28);
-        let week = Duration::days(7);
-        assert_eq!(missed_checks(&[], from, to, week), 4);
-        let weekly: Vec<_> = (0..4).map(|i| from + week * i).collect();
-        assert_eq!(
-            missed_checks(&weekly, from, to, week),
-            1,
-            "the one due at the end"
-        );
-        let weekly: Vec<_> = (0..4)
-            .map(|i| from + Duration::days(1) + week * i)
-            .collect();
-        assert_eq!(missed_checks(&weekly, from, to, week), 0);
-        let gap = [from + Duration::days(1), from + Duration::days(22)];
-        assert_eq!(missed_checks(&gap, from, to, week), 2);
-        assert_eq!(missed_checks(&[], to, from, week), 0);
     }
 
     #[test]

@@ -86,6 +86,7 @@ pub fn typescript() -> String {
         HazardClosed,
         CheckLogged,
         AccidentReported,
+        AccidentImpactJudged,
         TaskTarget,
         TaskCreated,
         ItemOutcome,

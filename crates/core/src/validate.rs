@@ -372,6 +372,9 @@ pub fn validate(
         EventBody::HazardReopened(r) => c.long_text("reason", &r.reason),
         EventBody::HazardListed(r) => c.opt_text("note", r.note.as_ref(), limits.max_text_chars),
         EventBody::HazardClosed(r) => c.opt_text("note", r.note.as_ref(), limits.max_text_chars),
+        EventBody::AccidentImpactJudged(r) => {
+            c.opt_text("note", r.note.as_ref(), limits.max_text_chars)
+        }
         EventBody::CheckLogged(k) => {
             match reg.point(&k.point) {
                 None => c.fail("point", Reason::UnknownPoint),

@@ -1,21 +1,28 @@
-//! `GET /api/v1/points`: monitoring points with their latest check.
+//! `GET /api/v1/points`: monitoring points with their latest check and the
+//! checks they missed in a period (the summary's rule, point by point).
 
 use axum::Json;
 use axum::extract::{Query, State};
+use chrono::{Datelike, NaiveDate};
 use gridsafe_core::GridCode;
-use gridsafe_core::point::{LastCheck, PointDuty, check_due, danger_open, point_interval};
+use gridsafe_core::point::{LastCheck, PointDuty, check_due, danger_open};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Caller;
+use crate::calendar::local_day;
 use crate::error::ApiError;
 use crate::office::scoped_grids;
 use crate::state::AppState;
+use crate::summary::{period_or_error, point_facts};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct PointQuery {
     /// A grid code: points in that grid and below.
     #[param(value_type = Option<String>)]
     pub grid: Option<GridCode>,
+    /// The period the missed checks are counted in: `2026`, `2026-H1`,
+    /// `2026-Q3` (default: this year), up to now.
+    pub period: Option<String>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -43,6 +50,12 @@ pub struct PointItem {
     pub duty: Option<PointDuty>,
     /// The interval that applies to the point now, in hours.
     pub check_interval_hours: i64,
+    /// Checks missed in the period up to now at that interval (the grid
+    /// summary's `missed_point_checks`, point by point).
+    pub missed_checks: u64,
+    /// Of those, the ones due inside the rubric's flood season (the
+    /// summary's `missed_flood_checks`).
+    pub missed_flood_checks: u64,
 }
 
 /// Monitoring points in the caller's grids.
@@ -53,32 +66,42 @@ pub async fn list(
     caller: Caller,
     Query(q): Query<PointQuery>,
 ) -> Result<Json<Vec<PointItem>>, ApiError> {
+    let now = chrono::Utc::now();
+    let (from, to) = match &q.period {
+        Some(p) => period_or_error(p)?,
+        None => {
+            let year = local_day(now).year();
+            (
+                NaiveDate::from_ymd_opt(year, 1, 1).expect("1 January"),
+                NaiveDate::from_ymd_opt(year, 12, 31).expect("31 December"),
+            )
+        }
+    };
     let catalog = st.catalog().await?;
     let grids = scoped_grids(&catalog, &caller, q.grid.as_ref())?;
-    let points = st
-        .blocking(move |s| s.point_statuses(grids.as_deref()))
+    let (points, checks) = st
+        .blocking(move |s| {
+            Ok((
+                s.point_statuses(grids.as_deref())?,
+                s.point_checks(from, to)?,
+            ))
+        })
         .await?;
-    let settings = st.settings.clone();
-    let now = chrono::Utc::now();
+    let season = crate::assessment::rubric(&st.settings)?.flood_season;
+    let facts = point_facts(&points, &checks, &st.settings);
     Ok(Json(
         points
             .into_iter()
-            .map(|p| {
-                (
-                    point_interval(
-                        p.duty.as_ref().map(|d| d.interval_hours),
-                        settings.flood_season,
-                        settings.check_interval_days,
-                    ),
-                    p,
-                )
-            })
-            .map(|(interval, p)| PointItem {
-                check_interval_hours: interval.num_hours(),
+            .zip(facts)
+            .map(|(p, fact)| PointItem {
+                check_interval_hours: fact.interval.num_hours(),
+                missed_checks: fact.missed(from, to, now).len() as u64,
+                missed_flood_checks: fact.missed_in_flood_season(&season, from, to, now).len()
+                    as u64,
                 duty: p.duty,
                 danger_open: danger_open(p.last.as_ref()),
-                check_overdue: check_due(p.last.as_ref(), interval, now),
-                check_due_at: p.last.as_ref().map(|l| l.at + interval),
+                check_overdue: check_due(p.last.as_ref(), fact.interval, now),
+                check_due_at: p.last.as_ref().map(|l| l.at + fact.interval),
                 code: p.point.code.to_string(),
                 name: p.point.name,
                 kind: p.point.kind.to_string(),

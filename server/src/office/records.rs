@@ -5,14 +5,21 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use chrono::{DateTime, NaiveDate, Utc};
-use gridsafe_core::{DeviceId, EventBody, EventId, GridCode, Lang, StableKey, Username};
+use std::collections::BTreeMap;
+
+use gridsafe_core::event::AccidentImpactJudged;
+use gridsafe_core::{
+    AccidentId, DeviceId, EventBody, EventId, GridCode, Lang, StableKey, Username,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::extract::ApiJson;
 use crate::office::hazards::{PhotoRef, photo_ref};
 use crate::office::scoped_grids;
 use crate::state::AppState;
+use crate::store::records::AccidentImpact;
 use crate::store::{RecordKind, TrailEvent};
 use crate::summary::period_or_error;
 
@@ -61,9 +68,14 @@ pub struct RecordItem {
     #[serde(flatten)]
     pub event: RecordEvent,
     pub photos: Vec<PhotoRef>,
+    /// An accident's social impact as the office last judged it (造成恶劣
+    ///社会影响: the assessment's one-vote veto); absent until judged and for
+    /// other records.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub impact: Option<AccidentImpact>,
 }
 
-fn record_item(t: TrailEvent) -> RecordItem {
+fn record_item_with(t: TrailEvent, impacts: &BTreeMap<String, AccidentImpact>) -> RecordItem {
     let photos = t
         .event
         .body
@@ -79,6 +91,7 @@ fn record_item(t: TrailEvent) -> RecordItem {
         other => format!("{other:?}"),
     };
     RecordItem {
+        impact: impacts.get(&id).cloned(),
         id,
         grid: t
             .event
@@ -135,10 +148,21 @@ pub async fn list(
         None => (q.from, q.to),
     };
     let limit = q.limit.unwrap_or(200).clamp(1, 1000);
-    let rows = st
-        .blocking(move |s| s.records(kind, grids.as_deref(), from, to, limit))
+    let (rows, impacts) = st
+        .blocking(move |s| {
+            let rows = s.records(kind, grids.as_deref(), from, to, limit)?;
+            let impacts = match kind {
+                RecordKind::Accident => s.accident_impacts()?,
+                _ => BTreeMap::new(),
+            };
+            Ok((rows, impacts))
+        })
         .await?;
-    Ok(Json(rows.into_iter().map(record_item).collect()))
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| record_item_with(r, &impacts))
+            .collect(),
+    ))
 }
 
 /// One record with its photos.
@@ -167,5 +191,65 @@ pub async fn detail(
     if !visible {
         return Err(not_found());
     }
-    Ok(Json(record_item(t)))
+    let impacts = match kind {
+        RecordKind::Accident => st.blocking(|s| s.accident_impacts()).await?,
+        _ => BTreeMap::new(),
+    };
+    Ok(Json(record_item_with(t, &impacts)))
+}
+
+/// The office's judgement of an accident's social impact.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImpactBody {
+    /// Whether the accident caused especially bad social impact (造成恶劣社会影响).
+    pub bad_social_impact: bool,
+    /// Why, for the record (e.g. the county's notice).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Marks an accident as having caused especially bad social impact, or
+/// takes the mark back: an office event (`accident_impact_judged`) with the
+/// officer's name in the record's trail. The assessment's one-vote veto
+/// follows the latest judgement.
+#[utoipa::path(post, path = "/api/v1/records/accidents/{id}/impact", tag = "records",
+    params(("id" = String, Path, description = "the accident id")),
+    request_body = ImpactBody,
+    responses((status = 200, body = RecordItem),
+        (status = 403, description = "not the town safety office"),
+        (status = 404, description = "no such accident in the caller's grids"),
+        (status = 422, description = "the note is too long")),
+    security(("bearer" = [])))]
+pub async fn judge_impact(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ImpactBody>,
+) -> Result<Json<RecordItem>, ApiError> {
+    let not_found = || ApiError::NotFound(format!("no accidents record {id} in your grids"));
+    let accident: AccidentId = id.parse().map_err(|_| not_found())?;
+    // An accident outside the caller's grids is answered as if there were none.
+    let _seen = detail(
+        State(st.clone()),
+        caller.clone(),
+        Path(("accidents".to_owned(), id.clone())),
+    )
+    .await?;
+    caller.require_office()?;
+    let note = body
+        .note
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty());
+    crate::office::append_office_event(
+        &st,
+        &caller,
+        EventBody::AccidentImpactJudged(AccidentImpactJudged {
+            accident,
+            bad_social_impact: body.bad_social_impact,
+            note,
+        }),
+    )
+    .await?;
+    detail(State(st), caller, Path(("accidents".to_owned(), id))).await
 }

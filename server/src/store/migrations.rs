@@ -342,6 +342,16 @@ CREATE TABLE hazard_rollup_month (
     PRIMARY KEY (ancestor, month, status, level, sector)
 ) WITHOUT ROWID;
 "#,
+    // 6: the office's judgement of an accident's social impact
+    // (`accident_impact_judged`), the latest in clock order, for the
+    // assessment's one-vote veto.
+    r#"
+ALTER TABLE accidents ADD COLUMN bad_social_impact INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE accidents ADD COLUMN impact_hlc TEXT;
+ALTER TABLE accidents ADD COLUMN impact_by TEXT;
+ALTER TABLE accidents ADD COLUMN impact_at TEXT;
+ALTER TABLE accidents ADD COLUMN impact_note TEXT;
+"#,
 ];
 
 /// Recomputes `grid_ancestors` from `grids` and the subtree counters from
@@ -441,6 +451,15 @@ mod tests {
             .unwrap();
         assert_eq!(day, "2026-07-01", "a Beijing-time day");
         assert_eq!(deaths, 2);
+        // Migration 5: no accident is judged of bad social impact until the office says so.
+        let (bad, judged): (bool, Option<String>) = conn
+            .query_row(
+                "SELECT bad_social_impact, impact_by FROM accidents WHERE id = 'A1'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((bad, judged), (false, None));
         let at: i64 = conn
             .query_row(
                 "SELECT at_ms FROM point_checks WHERE point = 'LS-1'",

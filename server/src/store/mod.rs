@@ -269,10 +269,11 @@ impl RecordKind {
 #[derive(Debug, Clone)]
 pub struct PeriodRecords {
     pub hazards: Vec<gridsafe_core::assessment::HazardFact>,
-    pub points: Vec<gridsafe_core::assessment::PointFact>,
-    pub meetings: records::RecordSource<Vec<gridsafe_core::assessment::MeetingFact>>,
-    pub task_targets: records::RecordSource<Vec<records::TaskTargetRow>>,
-    pub banquets: records::RecordSource<Vec<(GridCode, u64)>>,
+    /// Every monitoring-point check of the period.
+    pub point_checks: Vec<(PointCode, DateTime<Utc>)>,
+    pub meetings: Vec<gridsafe_core::assessment::MeetingFact>,
+    pub task_targets: Vec<records::TaskTargetRow>,
+    pub banquets: Vec<(GridCode, u64)>,
     pub accidents: Vec<gridsafe_core::assessment::AccidentFact>,
 }
 
@@ -398,6 +399,16 @@ pub trait Store: Send + Sync + 'static {
         limit: u64,
     ) -> StoreResult<Vec<TrailEvent>>;
     fn record(&self, kind: RecordKind, id: &str) -> StoreResult<Option<TrailEvent>>;
+    /// Every monitoring-point check logged on the days `from..=to`.
+    fn point_checks(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<(PointCode, DateTime<Utc>)>>;
+    /// The office's latest judgement of each judged accident's social impact.
+    fn accident_impacts(
+        &self,
+    ) -> StoreResult<std::collections::BTreeMap<String, records::AccidentImpact>>;
     /// The records of a period that the assessment and the duty report read.
     fn period_records(&self, from: NaiveDate, to: NaiveDate) -> StoreResult<PeriodRecords>;
 

@@ -4,31 +4,19 @@
 //! Hazards, monitoring points and their checks (`point_checks`, as the grid
 //! summary reads them) are this server's own tables.
 //! Meetings, planned check tasks, banquets and accidents are the township
-//! records (`tasks`, `task_targets`, `meetings`, `banquets`, `accidents`):
-//! each query first asks whether its table is there, and when it is not,
-//! says so ([`RecordSource::Missing`]) instead of answering zero, so a
-//! deduction is never taken for records the server cannot hold. Accidents
-//! fall back to the accident events when the `accidents` table is absent.
-//! Since migration 3 every one of these tables is there, so the fallbacks
-//! only answer for a database that predates it.
+//! records (`tasks`, `task_targets`, `meetings`, `banquets`, `accidents`,
+//! migration 3), accidents with the office's judgement of their social
+//! impact (migration 5).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use gridsafe_core::assessment::{AccidentFact, HazardFact, MeetingFact, PointFact};
+use chrono::{DateTime, NaiveDate, Utc};
+use gridsafe_core::assessment::{AccidentFact, HazardFact, MeetingFact};
 use gridsafe_core::hazard::HazardState;
-use gridsafe_core::{Event, EventBody, GridCode, HazardStatus, Sector};
-use rusqlite::{Connection, OptionalExtension, params};
+use gridsafe_core::{GridCode, HazardStatus, PointCode, Sector};
+use rusqlite::{Connection, params};
 
-use crate::calendar::local_day;
-
-/// Where a kind of record came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RecordSource<T> {
-    Table(T),
-    /// The table is not in this database.
-    Missing,
-}
+use crate::calendar::{day_start, local_day};
 
 /// One target of a planned check task, as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,24 +31,16 @@ pub struct TaskTargetRow {
     pub covered_on: Option<NaiveDate>,
 }
 
-fn has_table(c: &Connection, name: &str) -> rusqlite::Result<bool> {
-    Ok(c.query_row(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
-        [name],
-        |_| Ok(()),
-    )
-    .optional()?
-    .is_some())
-}
-
-fn has_column(c: &Connection, table: &str, column: &str) -> rusqlite::Result<bool> {
-    Ok(c.query_row(
-        "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2",
-        params![table, column],
-        |_| Ok(()),
-    )
-    .optional()?
-    .is_some())
+impl TaskTargetRow {
+    /// The grid a target counts in: the grid it lies in when the tree has
+    /// it (a point target in the point's village), else the task's.
+    pub fn counted_in(&self, tree: &gridsafe_core::GridTree) -> Option<GridCode> {
+        self.target_grid
+            .parse::<GridCode>()
+            .ok()
+            .filter(|g| tree.contains(g))
+            .or_else(|| self.task_grid.parse().ok())
+    }
 }
 
 /// A stored day or instant as the town's day: `2026-06-30`, or an RFC 3339
@@ -111,48 +91,36 @@ pub fn hazard_facts(c: &Connection, to: NaiveDate) -> rusqlite::Result<Vec<Hazar
     Ok(out)
 }
 
-/// Every monitoring point with the days (Beijing time) it was checked in the period.
-pub fn point_check_days(
+/// Every check of a monitoring point logged on the days `from..=to`
+/// (Beijing time), as the point and the check's wall time
+/// (`point_checks(point, at_ms)`), of the points in `grids` (a JSON array
+/// of codes) when given.
+pub fn point_checks(
     c: &Connection,
     from: NaiveDate,
     to: NaiveDate,
-) -> rusqlite::Result<Vec<PointFact>> {
-    let mut points: BTreeMap<String, PointFact> = BTreeMap::new();
-    let mut stmt = c.prepare_cached("SELECT code, grid FROM points")?;
-    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
-        let (code, g) = row?;
-        if let Some(g) = grid(g) {
-            points.insert(
-                code.clone(),
-                PointFact {
-                    point: code,
-                    grid: g,
-                    checked_on: BTreeSet::new(),
-                },
-            );
-        }
-    }
-    // The checks as the grid summary reads them (`point_checks`, the
-    // check's wall time in ms), from Beijing midnight of `from` to that after `to`.
-    let bound = |d: NaiveDate| {
-        let t = d.and_hms_opt(0, 0, 0).expect("midnight") - chrono::Duration::hours(8);
-        Utc.from_utc_datetime(&t).timestamp_millis()
-    };
-    let mut stmt =
-        c.prepare_cached("SELECT point, at_ms FROM point_checks WHERE at_ms >= ?1 AND at_ms < ?2")?;
+    grids: Option<&str>,
+) -> rusqlite::Result<Vec<(PointCode, DateTime<Utc>)>> {
+    let bound = |d: NaiveDate| day_start(d).timestamp_millis();
+    let mut stmt = c.prepare_cached(if grids.is_some() {
+        // By point, through the table's key, for those grids' points.
+        "SELECT point, at_ms FROM point_checks WHERE at_ms >= ?1 AND at_ms < ?2
+           AND point IN (SELECT code FROM points WHERE grid IN (SELECT value FROM json_each(?3)))"
+    } else {
+        "SELECT point, at_ms FROM point_checks WHERE at_ms >= ?1 AND at_ms < ?2 AND ?3 IS NULL"
+    })?;
     let rows = stmt.query_map(
-        params![bound(from), bound(to + chrono::Duration::days(1))],
+        params![bound(from), bound(to + chrono::Duration::days(1)), grids],
         |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
     )?;
+    let mut out = Vec::new();
     for row in rows {
         let (point, ms) = row?;
-        let (Some(p), Some(t)) = (points.get_mut(&point), DateTime::from_timestamp_millis(ms))
-        else {
-            continue;
-        };
-        p.checked_on.insert(local_day(t));
+        if let (Ok(p), Some(t)) = (point.parse(), DateTime::from_timestamp_millis(ms)) {
+            out.push((p, t));
+        }
     }
-    Ok(points.into_values().collect())
+    Ok(out)
 }
 
 /// Meetings held in the period (`meetings(id, grid_code, held_on, …)`).
@@ -160,10 +128,7 @@ pub fn meeting_facts(
     c: &Connection,
     from: NaiveDate,
     to: NaiveDate,
-) -> rusqlite::Result<RecordSource<Vec<MeetingFact>>> {
-    if !has_table(c, "meetings")? {
-        return Ok(RecordSource::Missing);
-    }
+) -> rusqlite::Result<Vec<MeetingFact>> {
     let mut stmt = c.prepare_cached("SELECT id, grid_code, held_on FROM meetings")?;
     let rows = stmt.query_map([], |r| {
         Ok((
@@ -186,7 +151,7 @@ pub fn meeting_facts(
             });
         }
     }
-    Ok(RecordSource::Table(out))
+    Ok(out)
 }
 
 /// The targets of the planned check tasks due in the period
@@ -196,10 +161,7 @@ pub fn task_targets(
     c: &Connection,
     from: NaiveDate,
     to: NaiveDate,
-) -> rusqlite::Result<RecordSource<Vec<TaskTargetRow>>> {
-    if !has_table(c, "tasks")? || !has_table(c, "task_targets")? {
-        return Ok(RecordSource::Missing);
-    }
+) -> rusqlite::Result<Vec<TaskTargetRow>> {
     let mut stmt = c.prepare_cached(
         "SELECT t.id, t.kind, t.grid_code, tt.target_code, t.due_date, tt.covered_at, tt.grid_code
          FROM tasks t JOIN task_targets tt ON tt.task_id = t.id",
@@ -232,7 +194,7 @@ pub fn task_targets(
             covered_on: covered.as_deref().and_then(day_of),
         });
     }
-    Ok(RecordSource::Table(out))
+    Ok(out)
 }
 
 /// Banquets (农村家宴) filed in the period, by grid
@@ -241,10 +203,7 @@ pub fn banquet_counts(
     c: &Connection,
     from: NaiveDate,
     to: NaiveDate,
-) -> rusqlite::Result<RecordSource<Vec<(GridCode, u64)>>> {
-    if !has_table(c, "banquets")? || !has_column(c, "banquets", "held_on")? {
-        return Ok(RecordSource::Missing);
-    }
+) -> rusqlite::Result<Vec<(GridCode, u64)>> {
     let mut stmt = c.prepare_cached("SELECT grid_code, held_on FROM banquets")?;
     let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
     let mut by: BTreeMap<GridCode, u64> = BTreeMap::new();
@@ -257,66 +216,86 @@ pub fn banquet_counts(
             *by.entry(g).or_default() += 1;
         }
     }
-    Ok(RecordSource::Table(by.into_iter().collect()))
+    Ok(by.into_iter().collect())
 }
 
 /// Every accident on record (`accidents(id, grid_code, sector, occurred_at,
-/// deaths, injuries, …)`, with `bad_social_impact` when that column is
-/// there), or the accident events when the table is not.
+/// deaths, injuries, bad_social_impact, …)`), the office's latest judgement
+/// of its social impact included (migration 5).
 pub fn accident_facts(c: &Connection) -> rusqlite::Result<Vec<AccidentFact>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT id, grid_code, sector, occurred_at, deaths, injuries, bad_social_impact
+         FROM accidents",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, i64>(4)?,
+            r.get::<_, i64>(5)?,
+            r.get::<_, bool>(6)?,
+        ))
+    })?;
     let mut out = Vec::new();
-    if has_table(c, "accidents")? {
-        let flag = if has_column(c, "accidents", "bad_social_impact")? {
-            "bad_social_impact"
-        } else {
-            "0"
-        };
-        let mut stmt = c.prepare(&format!(
-            "SELECT id, grid_code, sector, occurred_at, deaths, injuries, {flag} FROM accidents"
-        ))?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, i64>(4)?,
-                r.get::<_, i64>(5)?,
-                r.get::<_, Option<i64>>(6)?,
-            ))
-        })?;
-        for row in rows {
-            let (id, g, sector, at, deaths, injuries, flag) = row?;
-            if let (Some(g), Some(day)) = (grid(g), day_of(&at)) {
-                out.push(AccidentFact {
-                    id,
-                    grid: g,
-                    sector: sector.parse().unwrap_or(Sector::Other),
-                    occurred_on: day,
-                    deaths: deaths.max(0) as u32,
-                    injuries: injuries.max(0) as u32,
-                    bad_social_impact: flag.unwrap_or(0) != 0,
-                });
-            }
-        }
-        return Ok(out);
-    }
-    let mut stmt = c.prepare_cached("SELECT body FROM events WHERE kind = 'accident_reported'")?;
-    for row in stmt.query_map([], |r| r.get::<_, String>(0))? {
-        let Ok(ev) = serde_json::from_str::<Event>(&row?) else {
-            continue;
-        };
-        if let EventBody::AccidentReported(a) = ev.body {
+    for row in rows {
+        let (id, g, sector, at, deaths, injuries, bad_social_impact) = row?;
+        if let (Some(g), Some(day)) = (grid(g), day_of(&at)) {
             out.push(AccidentFact {
-                id: a.accident.to_string(),
-                grid: a.grid,
-                sector: a.sector,
-                occurred_on: local_day(a.occurred_at),
-                deaths: a.deaths,
-                injuries: a.injuries,
-                bad_social_impact: false,
+                id,
+                grid: g,
+                sector: sector.parse().unwrap_or(Sector::Other),
+                occurred_on: day,
+                deaths: deaths.max(0) as u32,
+                injuries: injuries.max(0) as u32,
+                bad_social_impact,
             });
         }
+    }
+    Ok(out)
+}
+
+/// The office's latest judgement of an accident's social impact.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct AccidentImpact {
+    pub bad_social_impact: bool,
+    /// The officer who judged it.
+    pub by: String,
+    pub at: DateTime<Utc>,
+    pub note: Option<String>,
+}
+
+/// The judged accidents' latest judgements, by accident id.
+pub fn accident_impacts(c: &Connection) -> rusqlite::Result<BTreeMap<String, AccidentImpact>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT id, bad_social_impact, impact_by, impact_at, impact_note FROM accidents
+         WHERE impact_hlc IS NOT NULL",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, bool>(1)?,
+            r.get::<_, Option<String>>(2)?,
+            r.get::<_, Option<String>>(3)?,
+            r.get::<_, Option<String>>(4)?,
+        ))
+    })?;
+    let mut out = BTreeMap::new();
+    for row in rows {
+        let (id, bad_social_impact, by, at, note) = row?;
+        let Some(at) = at.and_then(|a| DateTime::parse_from_rfc3339(&a).ok()) else {
+            continue;
+        };
+        out.insert(
+            id,
+            AccidentImpact {
+                bad_social_impact,
+                by: by.unwrap_or_default(),
+                at: at.with_timezone(&Utc),
+                note,
+            },
+        );
     }
     Ok(out)
 }

@@ -78,18 +78,6 @@ fn time_col(s: Option<String>) -> rusqlite::Result<Option<DateTime<Utc>>> {
     s.map(parse_col::<DateTime<Utc>>).transpose()
 }
 
-/// The instants (ms) a run of Beijing-time days starts and ends at.
-fn day_bounds_ms(from: &str, to: &str) -> (i64, i64) {
-    let start = |d: &str| {
-        d.parse::<NaiveDate>()
-            .ok()
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .map(|t| t.and_utc().timestamp_millis() - 8 * 3_600_000)
-            .unwrap_or(0)
-    };
-    (start(from), start(to) + 24 * 3_600_000)
-}
-
 /// Runs a statement through the connection's statement cache: the ingest
 /// path runs the same few statements for every event.
 /// The subtree counters of a period as one row source (`ancestor, status,
@@ -309,6 +297,19 @@ fn apply_event(
     let entity = ev.body.entity();
     let record_grid: Option<GridCode> = match (&ev.body, entity) {
         (EventBody::HazardReported(r), _) => Some(r.grid.clone()),
+        (EventBody::AccidentImpactJudged(j), _) => one(
+            tx,
+            "SELECT grid_code FROM accidents WHERE id = ?1",
+            [j.accident.to_string()],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()
+        .map_err(backend)?
+        .map(|g| {
+            g.parse()
+                .map_err(|e| StoreError::Backend(anyhow::anyhow!("{e}")))
+        })
+        .transpose()?,
         (_, EntityRef::Hazard(h)) => one(
             tx,
             "SELECT grid FROM hazards WHERE id = ?1",
@@ -552,6 +553,20 @@ fn project_record(tx: &Transaction, ev: &Event, grid: &GridCode, cursor: u64) ->
                 a.place,
                 author,
                 cursor
+            ],
+        ),
+        // The latest judgement in clock order holds, whatever the arrival order.
+        EventBody::AccidentImpactJudged(j) => tx.execute(
+            "UPDATE accidents SET bad_social_impact = ?2, impact_hlc = ?3, impact_by = ?4,
+               impact_at = ?5, impact_note = ?6
+             WHERE id = ?1 AND (impact_hlc IS NULL OR impact_hlc < ?3)",
+            params![
+                j.accident.to_string(),
+                j.bad_social_impact,
+                ev.hlc.sort_key(),
+                author,
+                ev.hlc.time().to_rfc3339(),
+                j.note
             ],
         ),
         EventBody::DutyStarted(_) | EventBody::DutyEnded(_) => {
@@ -1661,6 +1676,7 @@ impl Store for SqliteStore {
         today: NaiveDate,
         hazards: bool,
     ) -> StoreResult<PeriodCounts> {
+        let period = (from, to);
         let (from, to, today) = (from.to_string(), to.to_string(), today.to_string());
         let scope = grids.map(codes_json);
         // A bound parameter either way; the grid test is left out of the SQL
@@ -1778,26 +1794,7 @@ impl Store for SqliteStore {
                         ))
                     })?
                     .collect::<rusqlite::Result<_>>()?;
-                let (from_ms, to_ms) = day_bounds_ms(&from, &to);
-                let mut stmt = tx.prepare_cached(&format!(
-                    "SELECT point, at_ms FROM point_checks
-                     WHERE at_ms >= ?1 AND at_ms < ?2 AND {}",
-                    if scope.is_some() {
-                        // By point, through the key, for the scope's points.
-                        "point IN (SELECT code FROM points WHERE grid IN (SELECT value FROM json_each(?3)))"
-                    } else {
-                        "?3 IS NULL"
-                    }
-                ))?;
-                out.point_checks = stmt
-                    .query_map(params![from_ms, to_ms, scope], |r| {
-                        let ms: i64 = r.get(1)?;
-                        Ok((
-                            parse_col(r.get(0)?)?,
-                            DateTime::from_timestamp_millis(ms).ok_or_else(|| bad_data(ms))?,
-                        ))
-                    })?
-                    .collect::<rusqlite::Result<_>>()?;
+                out.point_checks = records::point_checks(&tx, period.0, period.1, scope.as_deref())?;
             }
             tx.finish()?;
             Ok(out)
@@ -1826,12 +1823,26 @@ impl Store for SqliteStore {
         })
     }
 
+    fn point_checks(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<(gridsafe_core::PointCode, DateTime<Utc>)>> {
+        self.read(|c| records::point_checks(c, from, to, None))
+    }
+
+    fn accident_impacts(
+        &self,
+    ) -> StoreResult<std::collections::BTreeMap<String, records::AccidentImpact>> {
+        self.read(records::accident_impacts)
+    }
+
     fn period_records(&self, from: NaiveDate, to: NaiveDate) -> StoreResult<PeriodRecords> {
         self.read(|c| {
             let tx = c.unchecked_transaction()?;
             let out = PeriodRecords {
                 hazards: records::hazard_facts(&tx, to)?,
-                points: records::point_check_days(&tx, from, to)?,
+                point_checks: records::point_checks(&tx, from, to, None)?,
                 meetings: records::meeting_facts(&tx, from, to)?,
                 task_targets: records::task_targets(&tx, from, to)?,
                 banquets: records::banquet_counts(&tx, from, to)?,

@@ -56,7 +56,7 @@ export type BannedDish = "green_beans" | "wild_mushrooms" | "medicinal_dishes";
 
 export type PromiseKind = "farm_vehicle_no_passengers" | "banquet_food_safety" | "construction_safety" | "work_safety_target";
 
-export type EventKind = "hazard_reported" | "hazard_confirmed" | "rectification_started" | "rectification_submitted" | "rectification_verified" | "rectification_sent_back" | "hazard_rejected" | "hazard_reopened" | "hazard_listed" | "hazard_closed" | "check_logged" | "accident_reported" | "task_created" | "task_check_recorded" | "meeting_recorded" | "banquet_filed" | "promise_signed" | "duty_started" | "duty_ended";
+export type EventKind = "hazard_reported" | "hazard_confirmed" | "rectification_started" | "rectification_submitted" | "rectification_verified" | "rectification_sent_back" | "hazard_rejected" | "hazard_reopened" | "hazard_listed" | "hazard_closed" | "check_logged" | "accident_reported" | "accident_impact_judged" | "task_created" | "task_check_recorded" | "meeting_recorded" | "banquet_filed" | "promise_signed" | "duty_started" | "duty_ended";
 
 export type Superseded = "decided" | "not_rectified" | "not_verified" | "still_open" | "not_major" | "already_listed" | "already_rectified" | "already_reported" | "before_report";
 
@@ -90,7 +90,7 @@ export type ReadingValue = boolean | number;
 
 export type Event = { id: EventId, hlc: Hlc, author: Username, device: DeviceId, body: EventBody, };
 
-export type EventBody = { "type": "hazard_reported", "data": HazardReported } | { "type": "hazard_confirmed", "data": HazardConfirmed } | { "type": "rectification_started", "data": RectificationStarted } | { "type": "rectification_submitted", "data": RectificationSubmitted } | { "type": "rectification_verified", "data": RectificationVerified } | { "type": "rectification_sent_back", "data": RectificationSentBack } | { "type": "hazard_rejected", "data": HazardRejected } | { "type": "hazard_reopened", "data": HazardReopened } | { "type": "hazard_listed", "data": HazardListed } | { "type": "hazard_closed", "data": HazardClosed } | { "type": "check_logged", "data": CheckLogged } | { "type": "accident_reported", "data": AccidentReported } | { "type": "task_created", "data": TaskCreated } | { "type": "task_check_recorded", "data": TaskCheckRecorded } | { "type": "meeting_recorded", "data": MeetingRecorded } | { "type": "banquet_filed", "data": BanquetFiled } | { "type": "promise_signed", "data": PromiseSigned } | { "type": "duty_started", "data": DutyStarted } | { "type": "duty_ended", "data": DutyEnded };
+export type EventBody = { "type": "hazard_reported", "data": HazardReported } | { "type": "hazard_confirmed", "data": HazardConfirmed } | { "type": "rectification_started", "data": RectificationStarted } | { "type": "rectification_submitted", "data": RectificationSubmitted } | { "type": "rectification_verified", "data": RectificationVerified } | { "type": "rectification_sent_back", "data": RectificationSentBack } | { "type": "hazard_rejected", "data": HazardRejected } | { "type": "hazard_reopened", "data": HazardReopened } | { "type": "hazard_listed", "data": HazardListed } | { "type": "hazard_closed", "data": HazardClosed } | { "type": "check_logged", "data": CheckLogged } | { "type": "accident_reported", "data": AccidentReported } | { "type": "accident_impact_judged", "data": AccidentImpactJudged } | { "type": "task_created", "data": TaskCreated } | { "type": "task_check_recorded", "data": TaskCheckRecorded } | { "type": "meeting_recorded", "data": MeetingRecorded } | { "type": "banquet_filed", "data": BanquetFiled } | { "type": "promise_signed", "data": PromiseSigned } | { "type": "duty_started", "data": DutyStarted } | { "type": "duty_ended", "data": DutyEnded };
 
 export type HazardReported = { hazard: HazardId, grid: GridCode, sector: Sector, 
 /**
@@ -155,6 +155,8 @@ export type CheckLogged = { check: CheckId, point: PointCode,
 grid: GridCode, verdict: Verdict, readings: Record<string, number | boolean>, note: string | null, location: Location | null, photos: Array<PhotoHash>, };
 
 export type AccidentReported = { accident: AccidentId, grid: GridCode, sector: Sector, occurred_at: string, place: string, deaths: number, injuries: number, description: string, location: Location | null, photos: Array<PhotoHash>, };
+
+export type AccidentImpactJudged = { accident: AccidentId, bad_social_impact: boolean, note: string | null, };
 
 export type TaskTarget = { "kind": "grid", "code": GridCode } | { "kind": "point", "code": PointCode };
 
