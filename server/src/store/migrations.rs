@@ -352,6 +352,14 @@ ALTER TABLE accidents ADD COLUMN impact_by TEXT;
 ALTER TABLE accidents ADD COLUMN impact_at TEXT;
 ALTER TABLE accidents ADD COLUMN impact_note TEXT;
 "#,
+    // 7: the open hazards by deadline with the list's other filter
+    // columns, so that "overdue" with a level, sector or listed filter is
+    // counted on the index, without reading a row per open hazard.
+    r#"
+CREATE INDEX IF NOT EXISTS hazards_overdue ON hazards
+    (deadline, level, sector, listed, grid, reported_day)
+    WHERE status IN ('confirmed', 'rectifying');
+"#,
 ];
 
 /// Recomputes `grid_ancestors` from `grids` and the subtree counters from

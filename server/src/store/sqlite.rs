@@ -7,6 +7,7 @@
 //! snapshot while the writer works. `synchronous=FULL`: an acknowledged push
 //! survives a power cut, not just a crash.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -1451,9 +1452,9 @@ impl Store for SqliteStore {
             counted_args.push(SqlValue::Text(to.to_string()));
         }
         if let Some(day) = q.overdue_on {
-            // `+deadline`: the deadline index would match nearly every row;
-            // the open statuses are the selective part.
-            other.push("status IN ('confirmed', 'rectifying') AND +deadline < ?");
+            // Written as `hazards_overdue`'s condition, so that the index of
+            // the open hazards by deadline can be used.
+            other.push("status IN ('confirmed', 'rectifying') AND deadline < ?");
             other_args.push(SqlValue::Text(day.to_string()));
         }
         if let Some(listed) = q.listed {
@@ -1814,11 +1815,28 @@ impl Store for SqliteStore {
             &[SqlValue::Text(codes_json(grids))],
         );
         self.read(|c| {
-            let mut stmt = c.prepare_cached(&format!(
-                "SELECT ancestor, status, level, sector, sum(n) FROM ({rows})
-                 GROUP BY ancestor, status, level, sector HAVING sum(n) > 0"
-            ))?;
-            stmt.query_map(rusqlite::params_from_iter(args.iter()), hazard_cell)?
+            // Summed here rather than by a GROUP BY, which would sort the
+            // rows first: a town and its villages over a year are some
+            // 20,000 counter rows.
+            let mut stmt = c.prepare_cached(&rows)?;
+            let mut sums: HashMap<(String, String, String, String), i64> = HashMap::new();
+            let mut rows = stmt.query(rusqlite::params_from_iter(args.iter()))?;
+            while let Some(r) = rows.next()? {
+                *sums
+                    .entry((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                    .or_default() += r.get::<_, i64>(4)?;
+            }
+            sums.into_iter()
+                .filter(|(_, n)| *n > 0)
+                .map(|((g, s, l, k), n)| {
+                    Ok((
+                        parse_col(g)?,
+                        parse_col(s)?,
+                        parse_col(l)?,
+                        parse_col(k)?,
+                        n as u64,
+                    ))
+                })
                 .collect()
         })
     }
