@@ -52,6 +52,18 @@ pub struct SummaryQuery {
     pub period: Option<String>,
     /// Levels of children to include (default 1).
     pub depth: Option<u32>,
+    /// Also the grid's hazards month by month over the period (`months`).
+    pub by_month: Option<bool>,
+}
+
+/// A grid's hazards reported in one month of the period (the first and last
+/// month cut to the period), for the by-month chart.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MonthFigures {
+    /// `2026-06`.
+    pub month: String,
+    pub hazards_total: u64,
+    pub by_status: BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
@@ -94,6 +106,43 @@ pub struct SummaryAnswer {
     pub to: NaiveDate,
     #[serde(flatten)]
     pub summary: GridSummary,
+    /// With `by_month=true`: the grid's hazards month by month.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub months: Option<Vec<MonthFigures>>,
+}
+
+/// A grid's hazards month by month over `from..=to`, each month read from
+/// its subtree counters.
+pub fn months(
+    store: &dyn Store,
+    code: &GridCode,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> StoreResult<Vec<MonthFigures>> {
+    let mut out = Vec::new();
+    let mut first = from;
+    while first <= to {
+        let next = first
+            .with_day(1)
+            .and_then(|d| d.checked_add_months(chrono::Months::new(1)))
+            .expect("a month after");
+        let last = (next - chrono::Duration::days(1)).min(to);
+        let mut m = MonthFigures {
+            month: first.format("%Y-%m").to_string(),
+            hazards_total: 0,
+            by_status: HazardStatus::ALL
+                .iter()
+                .map(|k| (k.key().to_owned(), 0))
+                .collect(),
+        };
+        for (_, status, _, _, n) in store.hazard_rollup(std::slice::from_ref(code), first, last)? {
+            m.hazards_total += n;
+            *m.by_status.entry(status.key().into()).or_default() += n;
+        }
+        out.push(m);
+        first = next;
+    }
+    Ok(out)
 }
 
 /// A period name as the contract spells it, as its first and last day.
@@ -391,9 +440,10 @@ pub async fn summary(
     let depth = q.depth.unwrap_or(1).min(4);
     let settings = st.settings.clone();
     let season = crate::assessment::rubric(&settings)?.flood_season;
-    let summary = st
+    let by_month = q.by_month.unwrap_or(false);
+    let (summary, months) = st
         .blocking(move |s| {
-            summarise(
+            let summary = summarise(
                 s,
                 &catalog.tree,
                 &settings,
@@ -402,10 +452,17 @@ pub async fn summary(
                 (from, to),
                 depth,
                 Utc::now(),
-            )
+            )?;
+            let months = by_month.then(|| months(s, &code, from, to)).transpose()?;
+            Ok((summary, months))
         })
         .await?;
-    Ok(Json(SummaryAnswer { from, to, summary }))
+    Ok(Json(SummaryAnswer {
+        from,
+        to,
+        summary,
+        months,
+    }))
 }
 
 /// A grid code from a request, checked against the tree and the caller's

@@ -248,6 +248,32 @@ fn office_actions_and_the_summary() {
         chrono::Utc::now().format("%Y")
     )));
     assert_eq!(y["hazards_total"], 7);
+    // Month by month over the year: twelve months, all seven in this one,
+    // with their statuses.
+    // (Months are Beijing-time months, as the counters' days are.)
+    let beijing = chrono::Utc::now() + chrono::Duration::hours(8);
+    let year = beijing.format("%Y").to_string();
+    let m = ok(office.get(&format!(
+        "/api/v1/grids/T/summary?period={year}&by_month=true&depth=0"
+    )));
+    let months = m["months"].as_array().unwrap();
+    assert_eq!(months.len(), 12);
+    assert_eq!(months[0]["month"], format!("{year}-01"));
+    let this_month = beijing.format("%Y-%m").to_string();
+    for month in months {
+        let n = if month["month"] == this_month.as_str() {
+            7
+        } else {
+            0
+        };
+        assert_eq!(month["hazards_total"], n, "{month}");
+    }
+    let now = months
+        .iter()
+        .find(|m| m["month"] == this_month.as_str())
+        .unwrap();
+    assert_eq!(now["by_status"], t["by_status"]);
+    assert!(y.get("months").is_none(), "only when asked");
 
     // Re-opening h2 (closed) moves it back to rectifying: the counters follow.
     ok(office.act(

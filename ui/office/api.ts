@@ -186,6 +186,15 @@ export interface GridSummary {
   children: GridSummary[];
   from?: string;
   to?: string;
+  /** With `byMonth`: the grid's hazards month by month over the period. */
+  months?: MonthFigures[];
+}
+
+export interface MonthFigures {
+  /** `2026-06`. */
+  month: string;
+  hazards_total: number;
+  by_status: Partial<Record<HazardStatus, number>>;
 }
 
 export interface PointItem {
@@ -406,10 +415,10 @@ export const api = {
   hazard: (id: string) => request<HazardDetail>('GET', `/api/v1/hazards/${encodeURIComponent(id)}`),
   action: (id: string, body: EventBody) =>
     request<HazardDetail>('POST', `/api/v1/hazards/${encodeURIComponent(id)}/actions`, body),
-  summary: (code: string, from: string, to: string, depth = 1) =>
+  summary: (code: string, from: string, to: string, depth = 1, byMonth = false) =>
     request<GridSummary>(
       'GET',
-      `/api/v1/grids/${encodeURIComponent(code)}/summary${query({ from, to, depth })}`,
+      `/api/v1/grids/${encodeURIComponent(code)}/summary${query({ from, to, depth, by_month: byMonth || undefined })}`,
     ),
   assessment: (grid: string, period: string) =>
     request<AssessmentAnswer>('GET', `/api/v1/assessment${query({ grid, period })}`),
