@@ -190,13 +190,46 @@ impl AppDriver {
 
     /// Waits until nothing matching `css` is visible (an overlay fading out).
     pub fn wait_gone(&self, css: &str, timeout: Duration) {
+        if !self.gone_within(css, timeout) {
+            panic!("{css} is still visible after {timeout:?}");
+        }
+    }
+
+    /// Whether nothing matching `css` is visible within `timeout`.
+    pub fn gone_within(&self, css: &str, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
         let script = "return [...document.querySelectorAll(arguments[0])].some(e => e.getClientRects().length > 0 && getComputedStyle(e).display !== 'none' && getComputedStyle(e).visibility !== 'hidden')";
         while self.script(script, json!([css])) == json!(true) {
             if Instant::now() > deadline {
-                panic!("{css} is still visible after {timeout:?}");
+                return false;
             }
             std::thread::sleep(Duration::from_millis(100));
+        }
+        true
+    }
+
+    /// Confirms the open Vant picker and waits for its popup to close. A
+    /// tap that lands while the popup is still sliding in is lost, so the
+    /// confirm is tapped again (from the page's script, which does nothing
+    /// once the popup is gone) until it closes.
+    pub fn confirm_picker(&self, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        self.click(".van-popup .van-picker__confirm");
+        while !self.gone_within(".van-overlay", Duration::from_secs(3)) {
+            if Instant::now() > deadline {
+                let shot = std::env::temp_dir().join("gridsafe-webview-picker.png");
+                self.screenshot(&shot);
+                panic!(
+                    ".van-overlay is still visible {timeout:?} after confirming the picker \
+                     (screenshot: {}); the page shows:\n{}",
+                    shot.display(),
+                    self.text_of_page()
+                );
+            }
+            self.script(
+                "document.querySelector('.van-popup .van-picker__confirm')?.click()",
+                json!([]),
+            );
         }
     }
 

@@ -59,8 +59,7 @@ fn record_a_hazard_with_a_photo_in_the_real_app_and_find_it_on_the_server() {
     // Record a hazard with a photo, offline as far as the app is concerned.
     app.click("[data-testid=home-new-hazard]");
     app.click("[data-testid=field-sector]");
-    app.click(".van-popup .van-picker__confirm");
-    app.wait_gone(".van-overlay", WAIT);
+    app.confirm_picker(WAIT);
     app.fill(
         "[data-testid=field-description] textarea",
         "脚手架缺少防护网",
