@@ -83,6 +83,14 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
                 today - Days::days(730)
             ),
         ),
+        (
+            "grid page county",
+            "/api/v1/grids/5100/summary?by_month=true".into(),
+        ),
+        (
+            "grid page town",
+            format!("/api/v1/grids/{town}/summary?by_month=true"),
+        ),
         ("list first page", "/api/v1/hazards".into()),
         (
             "list town + status",

@@ -136,20 +136,24 @@ fn rollup_rows(
     while days.len() < 2 {
         days.push((NONE.0.into(), NONE.1.into()));
     }
+    // One arm per range: an OR of two day ranges would have SQLite skip
+    // through every ancestor of the table instead of seeking the asked ones.
     let sql = format!(
         "SELECT ancestor, status, level, sector, n FROM hazard_rollup_month
-         WHERE month BETWEEN ? AND ? AND {cond}
+         WHERE {cond} AND month BETWEEN ? AND ?
          UNION ALL
          SELECT ancestor, status, level, sector, n FROM hazard_rollup
-         WHERE (day BETWEEN ? AND ? OR day BETWEEN ? AND ?) AND {cond}"
+         WHERE {cond} AND day BETWEEN ? AND ?
+         UNION ALL
+         SELECT ancestor, status, level, sector, n FROM hazard_rollup
+         WHERE {cond} AND day BETWEEN ? AND ?"
     );
-    let mut args = vec![SqlValue::Text(months.0), SqlValue::Text(months.1)];
-    args.extend(cond_args.iter().cloned());
-    for (a, b) in days {
+    let mut args = Vec::new();
+    for (a, b) in std::iter::once(months).chain(days) {
+        args.extend(cond_args.iter().cloned());
         args.push(SqlValue::Text(a));
         args.push(SqlValue::Text(b));
     }
-    args.extend(cond_args.iter().cloned());
     (sql, args)
 }
 
