@@ -1474,9 +1474,12 @@ impl Store for SqliteStore {
                 other.push("rowid IN (SELECT rowid FROM hazards_fts WHERE hazards_fts MATCH ?)");
                 other_args.push(SqlValue::Text(format!("\"{}\"", text.replace('"', "\"\""))));
             } else {
-                // Shorter than a trigram: a substring test on the rows.
+                // Shorter than a trigram: a substring test on the narrow
+                // index of the texts rather than on the rows.
+                text_indexed = true;
                 other.push(
-                    "(description LIKE ? ESCAPE '\\' OR coalesce(place, '') LIKE ? ESCAPE '\\')",
+                    "rowid IN (SELECT rowid FROM hazards INDEXED BY hazards_text
+                       WHERE description LIKE ? ESCAPE '\\' OR coalesce(place, '') LIKE ? ESCAPE '\\')",
                 );
                 let escaped = text
                     .replace('\\', "\\\\")
