@@ -360,9 +360,9 @@ CREATE INDEX IF NOT EXISTS hazards_overdue ON hazards
     (deadline, level, sector, listed, grid, reported_day)
     WHERE status IN ('confirmed', 'rectifying');
 "#,
-    // 8: the texts alone, for the free-text queries too short for the
-    // trigram index (one or two characters), which test every hazard: a
-    // walk of this index reads some 60 bytes a hazard instead of its row.
+    // 8: the texts alone, for counting the free-text queries too short for
+    // the trigram index (one or two characters), which test every hazard:
+    // a walk of this index reads some 60 bytes a hazard instead of its row.
     r#"
 CREATE INDEX IF NOT EXISTS hazards_text ON hazards (description, place);
 "#,

@@ -1466,6 +1466,7 @@ impl Store for SqliteStore {
             other_args.push(SqlValue::Integer(listed as i64));
         }
         let mut text_indexed = false;
+        let mut short_text = false;
         if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             if text.chars().count() >= 3 {
                 text_indexed = true;
@@ -1474,12 +1475,10 @@ impl Store for SqliteStore {
                 other.push("rowid IN (SELECT rowid FROM hazards_fts WHERE hazards_fts MATCH ?)");
                 other_args.push(SqlValue::Text(format!("\"{}\"", text.replace('"', "\"\""))));
             } else {
-                // Shorter than a trigram: a substring test on the narrow
-                // index of the texts rather than on the rows.
-                text_indexed = true;
+                // Shorter than a trigram: a substring test on the rows.
+                short_text = true;
                 other.push(
-                    "rowid IN (SELECT rowid FROM hazards INDEXED BY hazards_text
-                       WHERE description LIKE ? ESCAPE '\\' OR coalesce(place, '') LIKE ? ESCAPE '\\')",
+                    "(description LIKE ? ESCAPE '\\' OR coalesce(place, '') LIKE ? ESCAPE '\\')",
                 );
                 let escaped = text
                     .replace('\\', "\\\\")
@@ -1559,9 +1558,16 @@ impl Store for SqliteStore {
                     exact: true,
                 }
             } else {
+                // Short text alone is counted on the narrow index of the
+                // texts (some 60 bytes a hazard) instead of the rows.
+                let source = if short_text && counted.is_empty() && other.len() == 1 {
+                    "hazards INDEXED BY hazards_text"
+                } else {
+                    "hazards"
+                };
                 let n: i64 = tx.query_row(
                     &format!(
-                        "SELECT count(*) FROM (SELECT 1 FROM hazards WHERE {filter} LIMIT {})",
+                        "SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {filter} LIMIT {})",
                         COUNT_BOUND + 1
                     ),
                     rusqlite::params_from_iter(args.iter()),
