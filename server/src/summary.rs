@@ -111,6 +111,9 @@ pub struct SummaryAnswer {
     pub months: Option<Vec<MonthFigures>>,
 }
 
+/// The longest period `by_month` answers, in months.
+const MAX_MONTHS: i32 = 120;
+
 /// A grid's hazards month by month over `from..=to`, each month read from
 /// its subtree counters.
 pub fn months(
@@ -441,6 +444,12 @@ pub async fn summary(
     let settings = st.settings.clone();
     let season = crate::assessment::rubric(&settings)?.flood_season;
     let by_month = q.by_month.unwrap_or(false);
+    let month_count = (to.year() - from.year()) * 12 + to.month() as i32 - from.month() as i32 + 1;
+    if by_month && month_count > MAX_MONTHS {
+        return Err(ApiError::BadRequest(format!(
+            "by_month covers at most {MAX_MONTHS} months; {from} to {to} is {month_count}: ask a shorter period"
+        )));
+    }
     let (summary, months) = st
         .blocking(move |s| {
             let summary = summarise(

@@ -274,6 +274,15 @@ fn office_actions_and_the_summary() {
         .unwrap();
     assert_eq!(now["by_status"], t["by_status"]);
     assert!(y.get("months").is_none(), "only when asked");
+    let (status, body) =
+        office.get("/api/v1/grids/T/summary?from=1900-01-01&to=2026-12-31&by_month=true");
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 120 months")
+    );
 
     // Re-opening h2 (closed) moves it back to rectifying: the counters follow.
     ok(office.act(

@@ -79,12 +79,10 @@ fn time_col(s: Option<String>) -> rusqlite::Result<Option<DateTime<Utc>>> {
     s.map(parse_col::<DateTime<Utc>>).transpose()
 }
 
-/// Runs a statement through the connection's statement cache: the ingest
-/// path runs the same few statements for every event.
 /// The subtree counters of a period as one row source (`ancestor, status,
 /// level, sector, n`): the monthly counters for the whole months in it and
-/// the daily ones for the days before and after them. `cond` filters both
-/// arms; its arguments are given once and bound for each.
+/// the daily ones for the days before and after them. `cond` filters every
+/// arm; its arguments are given once and bound for each.
 fn rollup_rows(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
@@ -157,6 +155,8 @@ fn rollup_rows(
     (sql, args)
 }
 
+/// Runs a statement through the connection's statement cache: the ingest
+/// path runs the same few statements for every event.
 fn exec(tx: &Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
     tx.prepare_cached(sql)?.execute(params)
 }
