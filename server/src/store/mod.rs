@@ -14,6 +14,7 @@ pub mod blobs;
 pub mod full_disk;
 pub mod migrations;
 pub mod records;
+mod rollup;
 pub mod sqlite;
 
 use chrono::{DateTime, NaiveDate, Utc};
