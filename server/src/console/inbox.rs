@@ -115,7 +115,7 @@ pub async fn list(
         .blocking(move |s| {
             let mark = s.inbox_mark(&user)?;
             let acks = s.inbox_acks(&user)?;
-            let page = s.pull(grids.as_deref(), mark, WINDOW)?;
+            let page = s.pull(grids.as_deref(), mark, WINDOW)?.parse()?;
             Ok((mark, acks, page))
         })
         .await?;

@@ -287,6 +287,63 @@ pub struct PointStatus {
     pub duty: Option<PointDuty>,
 }
 
+/// A pull page as stored: each event's JSON as it was written when the
+/// event was accepted, so that a page goes out to a phone without every
+/// event being read into memory and written again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredPullPage {
+    /// Cursor and stored JSON of each event.
+    pub events: Vec<(u64, String)>,
+    /// The cursor to ask from next time.
+    pub next: u64,
+    /// More pages wait beyond this one.
+    pub more: bool,
+}
+
+impl StoredPullPage {
+    /// The page with its events read back, for the server's own uses.
+    pub fn parse(self) -> StoreResult<PullPage> {
+        let events = self
+            .events
+            .into_iter()
+            .map(|(cursor, body)| {
+                serde_json::from_str(&body)
+                    .map(|event| PulledEvent { cursor, event })
+                    .map_err(|e| StoreError::Backend(anyhow::anyhow!("stored event {cursor}: {e}")))
+            })
+            .collect::<StoreResult<_>>()?;
+        Ok(PullPage {
+            events,
+            next: self.next,
+            more: self.more,
+        })
+    }
+
+    /// The page as the JSON of a [`PullPage`], each event's text copied as
+    /// stored.
+    pub fn into_json(self) -> String {
+        let size: usize = self.events.iter().map(|(_, b)| b.len() + 32).sum();
+        let mut out = String::with_capacity(size + 64);
+        out.push_str("{\"events\":[");
+        for (i, (cursor, body)) in self.events.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str("{\"cursor\":");
+            out.push_str(&cursor.to_string());
+            out.push_str(",\"event\":");
+            out.push_str(body);
+            out.push('}');
+        }
+        out.push_str("],\"next\":");
+        out.push_str(&self.next.to_string());
+        out.push_str(",\"more\":");
+        out.push_str(if self.more { "true" } else { "false" });
+        out.push('}');
+        out
+    }
+}
+
 /// The storage of everything but photo bytes.
 pub trait Store: Send + Sync + 'static {
     // Reference data: the grid tree and the monitoring points.
@@ -348,8 +405,14 @@ pub trait Store: Send + Sync + 'static {
         judge: &dyn Judge,
         refuse_superseded: bool,
     ) -> StoreResult<AppendOutcome>;
-    /// Accepted events above `since` in these grids (`None`: all), cursor order.
-    fn pull(&self, grids: Option<&[GridCode]>, since: u64, limit: u64) -> StoreResult<PullPage>;
+    /// Accepted events above `since` in these grids (`None`: all), cursor
+    /// order, as they were stored.
+    fn pull(
+        &self,
+        grids: Option<&[GridCode]>,
+        since: u64,
+        limit: u64,
+    ) -> StoreResult<StoredPullPage>;
     /// Urgent events (danger checks, major hazards, accidents), newest first.
     fn urgent(
         &self,
@@ -418,4 +481,48 @@ pub trait Store: Send + Sync + 'static {
     fn blob_mime(&self, sha: &PhotoHash) -> StoreResult<Option<String>>;
     /// The grids of the accepted events that cite this photo.
     fn blob_grids(&self, sha: &PhotoHash) -> StoreResult<Vec<GridCode>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StoredPullPage;
+    use serde_json::json;
+
+    #[test]
+    fn a_stored_page_is_written_as_a_pull_page() {
+        let page = StoredPullPage {
+            events: vec![
+                (3, r#"{"id":"a","note":"河堤,\"裂缝\""}"#.into()),
+                (7, r#"{"id":"b"}"#.into()),
+            ],
+            next: 7,
+            more: true,
+        };
+        let v: serde_json::Value = serde_json::from_str(&page.into_json()).unwrap();
+        assert_eq!(
+            v,
+            json!({"events": [
+                {"cursor": 3, "event": {"id": "a", "note": "河堤,\"裂缝\""}},
+                {"cursor": 7, "event": {"id": "b"}},
+            ], "next": 7, "more": true})
+        );
+        let empty = StoredPullPage {
+            events: vec![],
+            next: 12,
+            more: false,
+        };
+        let v: serde_json::Value = serde_json::from_str(&empty.into_json()).unwrap();
+        assert_eq!(v, json!({"events": [], "next": 12, "more": false}));
+    }
+
+    #[test]
+    fn a_damaged_stored_event_is_an_error_not_a_panic() {
+        let page = StoredPullPage {
+            events: vec![(5, "{not json".into())],
+            next: 5,
+            more: false,
+        };
+        let err = page.parse().unwrap_err().to_string();
+        assert!(err.contains("stored event 5"), "{err}");
+    }
 }

@@ -20,7 +20,7 @@ use gridsafe_core::point::PointDuty;
 use gridsafe_core::point::{LastCheck, MonitoringPoint};
 use gridsafe_core::task::{self, TaskState};
 use gridsafe_core::validate::{FieldError, Reason, Warning};
-use gridsafe_core::wire::{PullPage, PulledEvent, PushResponse, PushResult, PushVerdict};
+use gridsafe_core::wire::{PulledEvent, PushResponse, PushResult, PushVerdict};
 use gridsafe_core::{
     DeviceId, Event, EventBody, GridCode, GridNode, HazardId, Hlc, PhotoHash, StableKey, TaskId,
     Username,
@@ -32,7 +32,8 @@ use super::rollup::{count_hazard, rollup_rows};
 use super::{
     AppendOutcome, DeviceRecord, HazardCell, HazardQuery, HazardSort, HazardTotal, Incoming, Judge,
     PeriodCounts, PeriodRecords, PointStatus, PushOutcome, RecordKind, Rejection, Store,
-    StoreError, StoreResult, TokenRecord, TrailEvent, UserRecord, full_disk, migrations, records,
+    StoreError, StoreResult, StoredPullPage, TokenRecord, TrailEvent, UserRecord, full_disk,
+    migrations, records,
 };
 use crate::calendar::local_day;
 
@@ -1215,7 +1216,12 @@ impl Store for SqliteStore {
         }
     }
 
-    fn pull(&self, grids: Option<&[GridCode]>, since: u64, limit: u64) -> StoreResult<PullPage> {
+    fn pull(
+        &self,
+        grids: Option<&[GridCode]>,
+        since: u64,
+        limit: u64,
+    ) -> StoreResult<StoredPullPage> {
         let scope = grids.map(codes_json);
         self.read(|c| {
             let tx = c.unchecked_transaction()?;
@@ -1228,16 +1234,13 @@ impl Store for SqliteStore {
             )?;
             let mut events = stmt
                 .query_map(params![since as i64, scope, (limit + 1) as i64], |r| {
-                    Ok(PulledEvent {
-                        cursor: r.get::<_, i64>(0)? as u64,
-                        event: json_col(&r.get::<_, String>(1)?)?,
-                    })
+                    Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?))
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             let more = events.len() as u64 > limit;
             events.truncate(limit as usize);
             let next = if more {
-                events.last().map_or(since, |e| e.cursor)
+                events.last().map_or(since, |e| e.0)
             } else {
                 // Nothing more in scope: skip past events outside it too.
                 let max: Option<i64> =
@@ -1246,7 +1249,7 @@ impl Store for SqliteStore {
             };
             drop(stmt);
             tx.finish()?;
-            Ok(PullPage { events, next, more })
+            Ok(StoredPullPage { events, next, more })
         })
     }
 
