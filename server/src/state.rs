@@ -29,10 +29,17 @@ pub struct AppState {
     /// the others wait with their bytes still on the network, so memory
     /// stays bounded however many phones upload together.
     pub upload_slots: Arc<tokio::sync::Semaphore>,
+    /// Pushes parsed and applied at once (see [`PUSH_SLOTS`]).
+    pub push_slots: Arc<tokio::sync::Semaphore>,
 }
 
 /// Photo uploads taken in at once (see [`AppState::upload_slots`]).
 pub const UPLOAD_SLOTS: usize = 16;
+
+/// Pushes parsed and applied at once. They are applied one at a time by the
+/// one writer; a few more let the next ones be parsed and checked meanwhile,
+/// and the rest wait as bytes.
+pub const PUSH_SLOTS: usize = 4;
 
 /// Opens the store the settings name: `sqlite://PATH`, or `DATA/gridsafe.db`.
 pub fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
@@ -80,6 +87,7 @@ impl AppState {
             clock: Arc::new(Mutex::new(clock)),
             settings: Arc::new(settings),
             upload_slots: Arc::new(tokio::sync::Semaphore::new(UPLOAD_SLOTS)),
+            push_slots: Arc::new(tokio::sync::Semaphore::new(PUSH_SLOTS)),
         })
     }
 

@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use crate::auth::Caller;
 use crate::calendar::now_ms;
 use crate::error::ApiError;
-use crate::extract::ApiJson;
+use crate::extract::JsonBytes;
 use crate::state::AppState;
 use crate::store::{Incoming, PushOutcome, Rejection};
 use crate::sync::rules::Rules;
@@ -107,8 +107,17 @@ fn incoming(item: RawItem) -> Incoming {
 pub async fn push(
     State(st): State<AppState>,
     caller: Caller,
-    ApiJson(raw): ApiJson<RawPush>,
+    body: JsonBytes,
 ) -> Result<Json<PushResponse>, ApiError> {
+    // Parsed only once a slot is free: a parsed batch is several times its
+    // bytes, and at the end of a day hundreds of phones push at once, all to
+    // queue on the one writer.
+    let _slot = st
+        .push_slots
+        .acquire()
+        .await
+        .map_err(|_| ApiError::internal(anyhow::anyhow!("the server is stopping")))?;
+    let raw: RawPush = body.parse()?;
     raw.check(&caller)?;
     let catalog = st.catalog().await?;
     let items: Vec<Incoming> = raw.into_incoming();
