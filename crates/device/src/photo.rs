@@ -355,7 +355,7 @@ fn encode(img: &RgbImage, quality: u8) -> Result<Vec<u8>, PhotoError> {
 /// encodes. Instead each step's size is first estimated from a sample of
 /// the picture (see [`Sample`]), so a photo usually takes one full encode;
 /// when the real size comes out over, the estimate is corrected by it and
-/// the next step expected to fit is tried, usually the last.
+/// the next step expected to fit is encoded, which then usually fits.
 fn encode_within(img: &RgbImage, target: usize) -> Result<(Vec<u8>, u8), PhotoError> {
     encode_within_by(img, target, encode)
 }
