@@ -15,6 +15,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use futures_util::StreamExt;
 use gridsafe_core::hazard::HazardState;
 use gridsafe_core::{Lang, StableKey};
 use serde::Deserialize;
@@ -25,7 +26,7 @@ use crate::catalog::Catalog;
 use crate::error::ApiError;
 use crate::office::hazards::{ListQuery, filter_query};
 use crate::state::AppState;
-use crate::store::{HazardQuery, HazardSort, HazardTotal};
+use crate::store::{HazardQuery, HazardSort, HazardTotal, parse_hazard_state};
 
 const PAGE: u64 = 500;
 const XLSX_MAX_ROWS: u64 = 1_048_575;
@@ -118,12 +119,18 @@ struct Next {
 }
 
 impl Next {
-    fn advance(&self, q: &HazardQuery, total: HazardTotal, items: &[HazardState]) -> Next {
+    /// After a page of `read` hazards ending with `last`.
+    fn advance(
+        &self,
+        q: &HazardQuery,
+        total: HazardTotal,
+        read: usize,
+        last: Option<&HazardState>,
+    ) -> Next {
         let keyset = matches!(q.sort, HazardSort::ReportedDesc | HazardSort::ReportedAsc);
         Next {
-            offset: self.offset + items.len() as u64,
-            after: items
-                .last()
+            offset: self.offset + read as u64,
+            after: last
                 .filter(|_| keyset)
                 .map(|h| (h.reported_at.timestamp_millis(), h.id.to_string())),
             total: Some(total),
@@ -131,16 +138,21 @@ impl Next {
     }
 }
 
-async fn page(
-    st: &AppState,
-    q: &HazardQuery,
-    next: &Next,
-) -> Result<(HazardTotal, Vec<HazardState>), ApiError> {
+fn page_query(q: &HazardQuery, next: &Next) -> HazardQuery {
     let mut q = q.clone();
     q.known_total = next.total;
     q.offset = next.offset;
     q.after = next.after.clone();
     q.limit = PAGE;
+    q
+}
+
+async fn page(
+    st: &AppState,
+    q: &HazardQuery,
+    next: &Next,
+) -> Result<(HazardTotal, Vec<HazardState>), ApiError> {
+    let q = page_query(q, next);
     st.blocking(move |s| s.hazards(&q)).await
 }
 
@@ -154,11 +166,63 @@ fn attachment(resp: &mut Response, mime: &'static str, ext: &str) {
     );
 }
 
-fn csv_line(fields: &[String]) -> Vec<u8> {
+/// Rows as CSV lines, each cell through [`csv_cell`].
+fn csv_lines<R: AsRef<[F]>, F: AsRef<str>>(rows: impl IntoIterator<Item = R>) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
-    w.write_record(fields.iter().map(|f| csv_cell(f).into_owned()))
-        .expect("writing to memory");
+    for r in rows {
+        for f in r.as_ref() {
+            w.write_field(csv_cell(f.as_ref()).as_bytes())
+                .expect("writing to memory");
+        }
+        w.write_record(std::iter::empty::<&[u8]>())
+            .expect("writing to memory");
+    }
     w.into_inner().expect("writing to memory")
+}
+
+/// Reads the list's pages one after another into `tx`, each hazard as its
+/// stored JSON, ahead of the pages being written out; stops when the
+/// body's reader has gone.
+async fn read_ahead(
+    st: AppState,
+    query: HazardQuery,
+    tx: tokio::sync::mpsc::Sender<Result<Vec<String>, ApiError>>,
+) {
+    let mut next = Next::default();
+    loop {
+        let q = page_query(&query, &next);
+        let read = st.blocking(move |s| s.hazards_json(&q)).await;
+        let (total, rows) = match read {
+            Ok((_, rows)) if rows.is_empty() => return,
+            Ok(page) => page,
+            Err(e) => {
+                let _ = tx.send(Err(e)).await;
+                return;
+            }
+        };
+        // Only the last hazard is read here, for where the next page starts.
+        let last = match rows.last().map(|s| parse_hazard_state(s)).transpose() {
+            Ok(last) => last,
+            Err(e) => {
+                let _ = tx.send(Err(e.into())).await;
+                return;
+            }
+        };
+        let done = (rows.len() as u64) < PAGE;
+        next = next.advance(&query, total, rows.len(), last.as_ref());
+        if tx.send(Ok(rows)).await.is_err() || done {
+            return;
+        }
+    }
+}
+
+/// A page of stored hazards as CSV lines.
+fn csv_page(rows: &[String], catalog: &Catalog, day: NaiveDate) -> Result<Vec<u8>, ApiError> {
+    let states = rows
+        .iter()
+        .map(|s| parse_hazard_state(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(csv_lines(states.iter().map(|h| row(h, catalog, day))))
 }
 
 /// A text that Excel would run as a formula (`=HYPERLINK(…)` typed into a
@@ -193,47 +257,31 @@ pub async fn export(
     tracing::info!(user = %caller.user, format = %f.format, "hazard export");
     match f.format.as_str() {
         "csv" => {
-            let head = {
-                let mut b = b"\xEF\xBB\xBF".to_vec();
-                b.extend(csv_line(&HEADERS.map(String::from)));
-                b
-            };
-            // Pages are read as the client takes the body.
-            let stream = futures_util::stream::unfold(
-                (Some(head), Next::default(), false),
-                move |(head, next, done)| {
-                    let st = st.clone();
-                    let query = query.clone();
-                    let catalog = catalog.clone();
-                    async move {
-                        if let Some(h) = head {
-                            return Some((Ok::<_, std::io::Error>(h), (None, next, false)));
-                        }
-                        if done {
-                            return None;
-                        }
-                        match page(&st, &query, &next).await {
-                            Ok((_, items)) if items.is_empty() => None,
-                            Ok((total, items)) => {
-                                let last = (items.len() as u64) < PAGE;
-                                let mut out = Vec::new();
-                                for h in &items {
-                                    out.extend(csv_line(&row(h, &catalog, day)));
-                                }
-                                let next = next.advance(&query, total, &items);
-                                Some((Ok(out), (None, next, last)))
-                            }
-                            Err(e) => {
-                                tracing::error!(error = %e, "export page");
-                                Some((
-                                    Err(std::io::Error::other(e.to_string())),
-                                    (None, next, true),
-                                ))
-                            }
-                        }
-                    }
-                },
-            );
+            let mut head = b"\xEF\xBB\xBF".to_vec();
+            head.extend(csv_lines([HEADERS]));
+            // The next pages are read while earlier ones are turned into
+            // CSV, two at a time, on blocking threads; they go out in order.
+            let (tx, rx) = tokio::sync::mpsc::channel(2);
+            tokio::spawn(read_ahead(st, query, tx));
+            let pages = futures_util::stream::unfold(rx, |mut rx| async move {
+                rx.recv().await.map(|page| (page, rx))
+            })
+            .map(move |page| {
+                let catalog = catalog.clone();
+                async move {
+                    let rows = page?;
+                    tokio::task::spawn_blocking(move || csv_page(&rows, &catalog, day)).await?
+                }
+            })
+            .buffered(2)
+            .map(|page| {
+                page.map_err(|e| {
+                    tracing::error!(error = %e, "export page");
+                    std::io::Error::other(e.to_string())
+                })
+            });
+            let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(head) })
+                .chain(pages);
             let mut resp = Body::from_stream(stream).into_response();
             attachment(&mut resp, "text/csv; charset=utf-8", "csv");
             Ok(resp)
@@ -260,7 +308,7 @@ pub async fn export(
                 if n < PAGE {
                     break;
                 }
-                next = next.advance(&query, total, &items);
+                next = next.advance(&query, total, items.len(), items.last());
             }
             let bytes = tokio::task::spawn_blocking(move || xlsx(&rows))
                 .await?
@@ -285,7 +333,7 @@ pub async fn export(
                 if n < PAGE {
                     break;
                 }
-                next = next.advance(&query, total, &items);
+                next = next.advance(&query, total, items.len(), items.last());
             }
             let doc = serde_json::json!({"type": "FeatureCollection", "features": features});
             let mut resp = serde_json::to_vec(&doc)

@@ -287,6 +287,13 @@ pub struct PointStatus {
     pub duty: Option<PointDuty>,
 }
 
+/// A hazard's state as [`Store::hazards_json`] gives it.
+pub fn parse_hazard_state(json: &str) -> StoreResult<HazardState> {
+    serde_json::from_str(json).map_err(|e| {
+        StoreError::Backend(anyhow::anyhow!("a stored hazard state does not read: {e}"))
+    })
+}
+
 /// A pull page as stored: each event's JSON as it was written when the
 /// event was accepted, so that a page goes out to a phone without every
 /// event being read into memory and written again.
@@ -425,7 +432,18 @@ pub trait Store: Send + Sync + 'static {
 
     // Current state.
     fn hazard(&self, id: HazardId) -> StoreResult<Option<(HazardState, Vec<TrailEvent>)>>;
-    fn hazards(&self, q: &HazardQuery) -> StoreResult<(HazardTotal, Vec<HazardState>)>;
+    /// A page of the hazard list and its total.
+    fn hazards(&self, q: &HazardQuery) -> StoreResult<(HazardTotal, Vec<HazardState>)> {
+        let (total, rows) = self.hazards_json(q)?;
+        let states = rows
+            .iter()
+            .map(|s| parse_hazard_state(s))
+            .collect::<StoreResult<_>>()?;
+        Ok((total, states))
+    }
+    /// [`Store::hazards`] with each hazard as its stored JSON, for a reader
+    /// that parses them on threads of its own (the CSV export).
+    fn hazards_json(&self, q: &HazardQuery) -> StoreResult<(HazardTotal, Vec<String>)>;
     fn point_statuses(&self, grids: Option<&[GridCode]>) -> StoreResult<Vec<PointStatus>>;
     /// The counters of these grids (`None`: all) for a period; the
     /// per-grid hazard counts only with `hazards` (a summary reads them

@@ -1317,7 +1317,7 @@ impl Store for SqliteStore {
         })
     }
 
-    fn hazards(&self, q: &HazardQuery) -> StoreResult<(HazardTotal, Vec<HazardState>)> {
+    fn hazards_json(&self, q: &HazardQuery) -> StoreResult<(HazardTotal, Vec<String>)> {
         // The filters the per-grid counters can answer, as SQL over both
         // `hazards` (day column `reported_day`) and `hazard_counts` (`day`).
         let mut counted: Vec<String> = Vec::new();
@@ -1527,7 +1527,7 @@ impl Store for SqliteStore {
             ))?;
             let rows = stmt
                 .query_map(rusqlite::params_from_iter(page_args.iter()), |r| {
-                    json_col::<HazardState>(&r.get::<_, String>(0)?)
+                    r.get::<_, String>(0)
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             drop(stmt);
