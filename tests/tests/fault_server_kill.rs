@@ -59,6 +59,7 @@ fn killed_server_loses_nothing_it_acknowledged() {
 
     let mut acked = DeviceAcks::default();
     let mut kills_mid_sync = 0;
+    let mut round_ms: u64 = 600;
     let started = Instant::now();
     for round in 0..ROUNDS {
         // Each phone records offline: a hazard, with a photo every other
@@ -77,11 +78,23 @@ fn killed_server_loses_nothing_it_acknowledged() {
             phone.add_hazard(grid(i), &extra);
         }
 
-        // All sync at once; the server dies somewhere in the middle.
+        // All sync at once; the server dies at a random moment within the
+        // time a round of syncs takes, learned from the rounds that were
+        // over before their kill (the machine sets it, not this test).
         let mut syncs: Vec<Child> = phones.iter().map(spawn_sync).collect();
-        std::thread::sleep(Duration::from_millis(rng.range(0, 600)));
-        if syncs.iter_mut().any(|c| c.try_wait().unwrap().is_none()) {
-            kills_mid_sync += 1;
+        let began = Instant::now();
+        let kill_at = began + Duration::from_millis(rng.range(0, round_ms));
+        let mut over = None;
+        while Instant::now() < kill_at {
+            if syncs.iter_mut().all(|c| c.try_wait().unwrap().is_some()) {
+                over = Some(began.elapsed());
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        match over {
+            Some(took) => round_ms = (took.as_millis() as u64).max(20),
+            None => kills_mid_sync += 1,
         }
         server.kill();
         for c in &mut syncs {
