@@ -24,7 +24,7 @@ use chrono::{Duration, Utc};
 use gridsafe_core::access::Scope;
 use gridsafe_core::wire::{LoginRequest, LoginResponse};
 use gridsafe_core::{DeviceId, Username};
-use sha2::{Digest, Sha256};
+use gridsafe_core::sha256_hex;
 
 use crate::error::ApiError;
 use crate::extract::ApiJson;
@@ -63,7 +63,7 @@ pub fn new_token() -> String {
 
 /// What the server stores of a token.
 pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
+    sha256_hex(token.as_bytes())
 }
 
 /// The signed-in caller of a request.
@@ -95,9 +95,7 @@ pub const CSRF_HEADER: &str = "x-gridsafe-csrf";
 /// server keeps nothing more and only the holder of the cookie's value (the
 /// console, told it at sign-in) can know it.
 pub fn csrf_token(session_token: &str) -> String {
-    hex::encode(Sha256::digest(
-        format!("gridsafe-csrf:{session_token}").as_bytes(),
-    ))
+    sha256_hex(format!("gridsafe-csrf:{session_token}").as_bytes())
 }
 
 /// The session token in the request's cookies, if any.

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use rusqlite::{Connection, OpenFlags};
-use sha2::{Digest, Sha256};
+use gridsafe_core::sha256_hex;
 
 /// What a backup or restore copied.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -164,7 +164,7 @@ fn copy_photos(shas: &[String], from: &Path, to: &Path) -> anyhow::Result<Copied
         }
         let mut bytes = Vec::with_capacity(want_len as usize);
         File::open(&src)?.read_to_end(&mut bytes)?;
-        let got = hex::encode(Sha256::digest(&bytes));
+        let got = sha256_hex(&bytes);
         if got != *sha {
             bail!(
                 "photo {sha} at {} does not match its hash (its bytes hash to {got}); the disk may be damaged",

@@ -10,7 +10,6 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use thiserror::Error;
 use ts_rs::TS;
 use uuid::Uuid;
@@ -244,6 +243,16 @@ code_id!(
     Username, "user name", check_name
 );
 
+/// The SHA-256 of `bytes` as 64 lowercase hex digits: photo names, event
+/// payload hashes and token digests all come from here.
+///
+/// `ring`'s assembly is used rather than a portable implementation: on a CPU
+/// without SHA instructions it hashes about twice as fast, and a server takes
+/// in every photo's bytes through this function.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(ring::digest::digest(&ring::digest::SHA256, bytes))
+}
+
 /// The SHA-256 of a photo's stored bytes, as 64 lowercase hex digits. Photos
 /// are named by it everywhere, so it is also what keeps a blob name from ever
 /// being a path.
@@ -255,10 +264,7 @@ pub struct PhotoHash(String);
 impl PhotoHash {
     /// The hash of these bytes.
     pub fn of(bytes: &[u8]) -> Self {
-        Self(hex::encode(Sha256::digest(bytes)))
-    }
-    pub fn from_digest(digest: [u8; 32]) -> Self {
-        Self(hex::encode(digest))
+        Self(sha256_hex(bytes))
     }
     pub fn as_str(&self) -> &str {
         &self.0

@@ -14,7 +14,7 @@ use gridsafe_core::validate::Limits;
 use gridsafe_core::wire::{PushResponse, PushVerdict};
 use gridsafe_core::{DeviceId, Event, EventId};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
+use gridsafe_core::sha256_hex;
 
 use crate::auth::Caller;
 use crate::calendar::now_ms;
@@ -89,7 +89,7 @@ fn incoming(item: RawItem) -> Incoming {
     Incoming {
         seq: item.seq,
         event_id,
-        payload_hash: hex::encode(Sha256::digest(&canonical)),
+        payload_hash: sha256_hex(&canonical),
         parsed,
     }
 }
