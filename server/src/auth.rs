@@ -22,9 +22,9 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use chrono::{Duration, Utc};
 use gridsafe_core::access::Scope;
+use gridsafe_core::sha256_hex;
 use gridsafe_core::wire::{LoginRequest, LoginResponse};
 use gridsafe_core::{DeviceId, Username};
-use gridsafe_core::sha256_hex;
 
 use crate::error::ApiError;
 use crate::extract::ApiJson;

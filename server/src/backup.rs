@@ -20,8 +20,8 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use rusqlite::{Connection, OpenFlags};
 use gridsafe_core::sha256_hex;
+use rusqlite::{Connection, OpenFlags};
 
 /// What a backup or restore copied.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

@@ -630,3 +630,74 @@ fn a_long_export_pages_through_every_hazard_once() {
         assert_eq!(ids.len(), 550, "{sort}: no hazard twice");
     }
 }
+
+#[test]
+fn free_text_inside_a_grid_finds_the_same_hazards_from_either_side() {
+    let s = TestServer::town();
+    // 灭火器 is common in V1 and rare in V2, so a search in V2 starts from
+    // V2's few hazards and one in V1 for a rarer word from that word's rows.
+    let described = |grid: &str, description: &str| {
+        let (id, mut body) = report(grid, Sector::Fire, HazardLevel::General, vec![]);
+        if let EventBody::HazardReported(r) = &mut body {
+            r.description = description.into();
+            r.place = None;
+        }
+        (id, body)
+    };
+    let mut v1 = s.login("insp1");
+    let events: Vec<_> = (0..40)
+        .map(|i| {
+            let text = if i == 7 {
+                "消防栓漏水"
+            } else {
+                "灭火器过期"
+            };
+            v1.event(described("V1", text).1)
+        })
+        .collect();
+    let (st, v) = v1.push(&events);
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let mut v2 = s.login("insp2");
+    let mut in_v2 = Vec::new();
+    for text in ["灭火器缺失", "电线老化", "灭火器压力不足", "楼道堆物"] {
+        let (id, body) = described("V2", text);
+        let ev = v2.event(body);
+        assert_eq!(v2.push_one(&ev)["verdict"], "accepted");
+        if text.contains("灭火器") {
+            in_v2.push(id.to_string());
+        }
+    }
+    let office = s.login("office");
+    let ids = |l: &Value| -> Vec<String> {
+        l["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let q = |text: &str, grid: &str| {
+        let url = format!(
+            "/api/v1/hazards?q={}&grid={grid}",
+            text.bytes()
+                .map(|b| format!("%{b:02X}"))
+                .collect::<String>()
+        );
+        ok(office.get(&url))
+    };
+
+    let l = q("灭火器", "V2");
+    assert_eq!(l["total"], 2);
+    in_v2.reverse();
+    assert_eq!(ids(&l), in_v2, "V2's two, newest first");
+    let l = q("灭火器", "V1");
+    assert_eq!(l["total"], 39);
+    assert_eq!(ids(&l).len(), 20, "a page of twenty");
+    let l = q("消防栓", "V1");
+    assert_eq!(l["total"], 1);
+    let l = q("消防栓", "V2");
+    assert_eq!(l["total"], 0);
+    assert!(ids(&l).is_empty());
+    let l = q("灭火器", "T");
+    assert_eq!(l["total"], 41, "the town holds both villages");
+}

@@ -47,6 +47,11 @@ pub const COUNT_BOUND: u64 = 10_000;
 /// Up to this many matching hazards, a page in time order is found through
 /// the filters' indexes and sorted; above, by walking the time index.
 const FEW_ROWS: u64 = 5_000;
+/// Free text inside a scope walks the scope's grid index instead of the
+/// phrase's rows when the scope holds fewer than this many hazards per
+/// row of the phrase (an index entry against a row read, as measured at a
+/// million hazards: a town of 50,000 with a phrase of 36,000 rows).
+const GRID_WALK_RATIO: u64 = 8;
 
 pub struct SqliteStore {
     path: PathBuf,
@@ -1369,13 +1374,19 @@ impl Store for SqliteStore {
         }
         let mut text_indexed = false;
         let mut short_text = false;
+        // The phrase, when free text is the one filter besides the grids.
+        let mut text_in_scope: Option<String> = None;
         if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             if text.chars().count() >= 3 {
                 text_indexed = true;
                 // The trigram index finds any substring of three characters
                 // or more; a phrase query keeps the text whole.
                 other.push("rowid IN (SELECT rowid FROM hazards_fts WHERE hazards_fts MATCH ?)");
-                other_args.push(SqlValue::Text(format!("\"{}\"", text.replace('"', "\"\""))));
+                let phrase = format!("\"{}\"", text.replace('"', "\"\""));
+                if q.grids.is_some() && counted.len() == 1 && other.len() == 1 {
+                    text_in_scope = Some(phrase.clone());
+                }
+                other_args.push(SqlValue::Text(phrase));
             } else {
                 // Shorter than a trigram: a substring test on the rows.
                 short_text = true;
@@ -1416,47 +1427,66 @@ impl Store for SqliteStore {
             // The total: from the subtree counters of the scope's top grids
             // (a few hundred rows, no hazard row read); with a filter the
             // counters cannot answer, on the rows up to a bound.
+            let counters_total = |tx: &Connection| -> rusqlite::Result<u64> {
+                let n: i64 = if q.roots.is_some() || q.grids.is_none() {
+                    // The subtree counters of the top grids of the scope (the
+                    // whole tree's roots without one), filtered on status,
+                    // level and sector, over the days asked.
+                    let mut cond = vec![
+                        match &q.roots {
+                            Some(_) => "ancestor IN (SELECT value FROM json_each(?))",
+                            None => "ancestor IN (SELECT code FROM grids WHERE parent IS NULL)",
+                        }
+                        .to_string(),
+                    ];
+                    let mut cond_args = Vec::new();
+                    if let Some(r) = &q.roots {
+                        cond_args.push(SqlValue::Text(codes_json(r)));
+                    }
+                    cond.extend(cell.iter().cloned());
+                    cond_args.extend(cell_args.iter().cloned());
+                    let (rows, args) = rollup_rows(q.from, q.to, &cond.join(" AND "), &cond_args);
+                    tx.query_row(
+                        &format!("SELECT coalesce(sum(n), 0) FROM ({rows})"),
+                        rusqlite::params_from_iter(args.iter()),
+                        |r| r.get(0),
+                    )?
+                } else {
+                    // Grids given without their top grids: their own counters.
+                    tx.query_row(
+                        &format!(
+                            "SELECT coalesce(sum(n), 0) FROM hazard_counts WHERE {}",
+                            counted_on("day")
+                        ),
+                        rusqlite::params_from_iter(counted_args.iter()),
+                        |r| r.get(0),
+                    )?
+                };
+                Ok(n as u64)
+            };
+            // Free text inside part of the tree (a town's hazards with 灭火器)
+            // is found from whichever side is smaller: the phrase's rows,
+            // each read to check its grid, or the scope's entries in the
+            // grid index, each checked against the phrase's rowids (an
+            // index entry is several times cheaper to check than a row).
+            let from_grid_index = match &text_in_scope {
+                Some(phrase) => {
+                    let scope = counters_total(&tx)?;
+                    let enough = scope / GRID_WALK_RATIO + 1;
+                    let hits: u64 = tx.query_row(
+                        "SELECT count(*) FROM (SELECT 1 FROM hazards_fts WHERE hazards_fts MATCH ? LIMIT ?)",
+                        params![phrase, enough as i64],
+                        |r| r.get::<_, i64>(0),
+                    )? as u64;
+                    hits >= enough
+                }
+                None => false,
+            };
             let total = if let Some(t) = q.known_total {
                 t
-            } else if other.is_empty() && (q.roots.is_some() || q.grids.is_none()) {
-                // The subtree counters of the top grids of the scope (the
-                // whole tree's roots without one), filtered on status,
-                // level and sector, over the days asked.
-                let mut cond = vec![
-                    match &q.roots {
-                        Some(_) => "ancestor IN (SELECT value FROM json_each(?))",
-                        None => "ancestor IN (SELECT code FROM grids WHERE parent IS NULL)",
-                    }
-                    .to_string(),
-                ];
-                let mut cond_args = Vec::new();
-                if let Some(r) = &q.roots {
-                    cond_args.push(SqlValue::Text(codes_json(r)));
-                }
-                cond.extend(cell.iter().cloned());
-                cond_args.extend(cell_args.iter().cloned());
-                let (rows, args) = rollup_rows(q.from, q.to, &cond.join(" AND "), &cond_args);
-                let n: i64 = tx.query_row(
-                    &format!("SELECT coalesce(sum(n), 0) FROM ({rows})"),
-                    rusqlite::params_from_iter(args.iter()),
-                    |r| r.get(0),
-                )?;
-                HazardTotal {
-                    n: n as u64,
-                    exact: true,
-                }
             } else if other.is_empty() {
-                // Grids given without their top grids: their own counters.
-                let n: i64 = tx.query_row(
-                    &format!(
-                        "SELECT coalesce(sum(n), 0) FROM hazard_counts WHERE {}",
-                        counted_on("day")
-                    ),
-                    rusqlite::params_from_iter(counted_args.iter()),
-                    |r| r.get(0),
-                )?;
                 HazardTotal {
-                    n: n as u64,
+                    n: counters_total(&tx)?,
                     exact: true,
                 }
             } else {
@@ -1464,6 +1494,8 @@ impl Store for SqliteStore {
                 // texts (some 60 bytes a hazard) instead of the rows.
                 let source = if short_text && counted.is_empty() && other.len() == 1 {
                     "hazards INDEXED BY hazards_text"
+                } else if from_grid_index {
+                    "hazards INDEXED BY hazards_grid_recent"
                 } else {
                     "hazards"
                 };
@@ -1518,6 +1550,14 @@ impl Store for SqliteStore {
                 (true, _) => ("hazards INDEXED BY hazards_recent", order),
                 // Sorting the few found rows; `+` keeps the order from
                 // pulling the time index back in.
+                (false, HazardSort::ReportedDesc) if from_grid_index => (
+                    "hazards INDEXED BY hazards_grid_recent",
+                    "+reported_ms DESC, id",
+                ),
+                (false, HazardSort::ReportedAsc) if from_grid_index => (
+                    "hazards INDEXED BY hazards_grid_recent",
+                    "+reported_ms, id",
+                ),
                 (false, HazardSort::ReportedDesc) => ("hazards", "+reported_ms DESC, id"),
                 (false, HazardSort::ReportedAsc) => ("hazards", "+reported_ms, id"),
                 (false, _) => ("hazards", order),

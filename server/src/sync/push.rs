@@ -10,11 +10,11 @@
 use axum::Json;
 use axum::extract::State;
 use chrono::Utc;
+use gridsafe_core::sha256_hex;
 use gridsafe_core::validate::Limits;
 use gridsafe_core::wire::{PushResponse, PushVerdict};
 use gridsafe_core::{DeviceId, Event, EventId};
 use serde::Deserialize;
-use gridsafe_core::sha256_hex;
 
 use crate::auth::Caller;
 use crate::calendar::now_ms;
