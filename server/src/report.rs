@@ -611,8 +611,9 @@ pub fn xlsx(r: &DutyReport, catalog: &Catalog) -> Result<Vec<u8>, rust_xlsxwrite
 
     let hazards = sheet(&mut wb, "隐患台账", &export::HEADERS)?;
     for (i, h) in r.hazards.iter().enumerate() {
-        for (c, v) in export::row(h, catalog, r.written_on).iter().enumerate() {
-            hazards.write_string(i as u32 + 1, c as u16, v)?;
+        let view = export::ExportView::of(h);
+        for (c, v) in export::row(&view, catalog, r.written_on).iter().enumerate() {
+            hazards.write_string(i as u32 + 1, c as u16, v.as_ref())?;
         }
     }
 

@@ -182,6 +182,12 @@ pub enum FoldError {
     NoReport(HazardId),
 }
 
+/// 逾期: a hazard in `status` with `deadline` is past it on `today` and not
+/// yet rectified.
+pub fn is_overdue(status: HazardStatus, deadline: Option<NaiveDate>, today: NaiveDate) -> bool {
+    matches!(status, Confirmed | Rectifying) && deadline.is_some_and(|d| d < today)
+}
+
 impl HazardState {
     /// The deadline in force, if confirmed.
     pub fn deadline(&self) -> Option<NaiveDate> {
@@ -190,7 +196,7 @@ impl HazardState {
 
     /// 逾期: past its deadline and not yet rectified.
     pub fn is_overdue(&self, today: NaiveDate) -> bool {
-        matches!(self.status, Confirmed | Rectifying) && self.deadline().is_some_and(|d| d < today)
+        is_overdue(self.status, self.deadline(), today)
     }
 
     /// Under listed supervision and still open.
