@@ -88,7 +88,7 @@ pub(crate) struct ExportView<'a> {
     #[serde(borrow)]
     description: Cow<'a, str>,
     place: Option<String>,
-    location: Option<Location>,
+    location: Option<Fix>,
     #[serde(borrow)]
     reported_by: Cow<'a, str>,
     reported_at: DateTime<Utc>,
@@ -97,6 +97,13 @@ pub(crate) struct ExportView<'a> {
     #[serde(default, deserialize_with = "present")]
     listed: bool,
     reopened: u32,
+}
+
+/// Where a hazard was found; the rest of its [`Location`] is not exported.
+#[derive(Debug, Clone, Copy, Deserialize)]
+struct Fix {
+    lat: f64,
+    lon: f64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -131,7 +138,10 @@ impl<'a> ExportView<'a> {
             status: h.status,
             description: h.description.as_str().into(),
             place: h.place.clone(),
-            location: h.location,
+            location: h.location.map(|l: Location| Fix {
+                lat: l.lat,
+                lon: l.lon,
+            }),
             reported_by: h.reported_by.as_str().into(),
             reported_at: h.reported_at,
             confirmation: h.confirmation.as_ref().map(|c| ConfirmationView {
