@@ -659,7 +659,13 @@ fn free_text_inside_a_grid_finds_the_same_hazards_from_either_side() {
     assert_eq!(st, StatusCode::OK, "{v}");
     let mut v2 = s.login("insp2");
     let mut in_v2 = Vec::new();
-    for text in ["灭火器缺失", "电线老化", "灭火器压力不足", "楼道堆物"] {
+    for text in [
+        "灭火器缺失",
+        "电线老化",
+        "灭火器压力不足",
+        "楼道堆物",
+        "PE管老化, 压力低于50%",
+    ] {
         let (id, body) = described("V2", text);
         let ev = v2.event(body);
         assert_eq!(v2.push_one(&ev)["verdict"], "accepted");
@@ -700,4 +706,18 @@ fn free_text_inside_a_grid_finds_the_same_hazards_from_either_side() {
     assert!(ids(&l).is_empty());
     let l = q("灭火器", "T");
     assert_eq!(l["total"], 41, "the town holds both villages");
+
+    // Shorter than a trigram: a substring of the texts, % and _ as written,
+    // Latin letters in either case.
+    for (text, n) in [
+        ("堆物", 1),
+        ("0%", 1),
+        ("5_", 0),
+        ("pe", 1),
+        ("Pe", 1),
+        ("器过", 0),
+    ] {
+        assert_eq!(q(text, "V2")["total"], n, "{text} in V2");
+    }
+    assert_eq!(q("器过", "T")["total"], 39);
 }
