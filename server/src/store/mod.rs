@@ -504,7 +504,62 @@ pub trait Store: Send + Sync + 'static {
 #[cfg(test)]
 mod tests {
     use super::StoredPullPage;
+    use gridsafe_core::event::HazardReported;
+    use gridsafe_core::wire::{PullPage, PulledEvent};
+    use gridsafe_core::{
+        DeviceId, Event, EventBody, EventId, HazardId, HazardLevel, Hlc, PhotoHash, Sector,
+    };
     use serde_json::json;
+
+    /// The page written from stored JSON is the page serde writes: a field
+    /// added to `PullPage` or `PulledEvent` and not to `into_json` fails here.
+    #[test]
+    fn a_stored_page_round_trips_through_the_wire_type() {
+        let device = DeviceId::new();
+        let events: Vec<PulledEvent> = (0..3u64)
+            .map(|i| PulledEvent {
+                cursor: 10 + i * 5,
+                event: Event {
+                    id: EventId::new(),
+                    hlc: Hlc {
+                        wall_ms: 1_790_000_000_000 + i,
+                        counter: i as u32,
+                        node: device,
+                    },
+                    author: "insp1".parse().unwrap(),
+                    device,
+                    body: EventBody::HazardReported(HazardReported {
+                        hazard: HazardId::new(),
+                        grid: "V1".parse().unwrap(),
+                        sector: Sector::Gas,
+                        level: HazardLevel::General,
+                        description: format!("钢瓶\"{i}\"\n无防倾倒措施"),
+                        place: (i % 2 == 0).then(|| "二组".into()),
+                        location: None,
+                        photos: vec![PhotoHash::of(&[i as u8])],
+                    }),
+                },
+            })
+            .collect();
+        let wire = PullPage {
+            events: events.clone(),
+            next: 20,
+            more: true,
+        };
+        let stored = StoredPullPage {
+            events: events
+                .iter()
+                .map(|e| (e.cursor, serde_json::to_string(&e.event).unwrap()))
+                .collect(),
+            next: 20,
+            more: true,
+        };
+        let written: serde_json::Value = serde_json::from_str(&stored.clone().into_json()).unwrap();
+        assert_eq!(written, serde_json::to_value(&wire).unwrap());
+        let read: PullPage = serde_json::from_str(&stored.clone().into_json()).unwrap();
+        assert_eq!(read, wire);
+        assert_eq!(stored.parse().unwrap(), wire);
+    }
 
     #[test]
     fn a_stored_page_is_written_as_a_pull_page() {
