@@ -141,6 +141,7 @@ pub fn rows_of(kind: FileKind, bytes: &[u8]) -> Result<Vec<Vec<String>>, String>
     Ok(match kind {
         FileKind::Workbook => {
             use calamine::Reader;
+            check_cell_references(bytes)?;
             let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
                 .map_err(|e| format!("not a readable Excel workbook (.xlsx): {e}"))?;
             let range = wb
@@ -167,6 +168,98 @@ pub fn rows_of(kind: FileKind, bytes: &[u8]) -> Result<Vec<Vec<String>>, String>
             out
         }
     })
+}
+
+/// The last cell of any Excel sheet.
+const LAST_CELL: &str = "XFD1048576";
+
+/// Refuses a workbook whose XML names a cell beyond any sheet (a column of
+/// more than three letters or a row of more than seven digits) before
+/// calamine reads it: calamine adds such references up in 32 bits, which
+/// overflows (a panic in a checked build, a wrong position otherwise).
+/// A file that is not a zip (an old `.xls`) is left to calamine.
+fn check_cell_references(bytes: &[u8]) -> Result<(), String> {
+    use std::io::Read;
+    let Ok(mut zip) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
+        return Ok(());
+    };
+    for i in 0..zip.len() {
+        let mut part = zip
+            .by_index(i)
+            .map_err(|e| format!("not a readable Excel workbook (.xlsx): {e}"))?;
+        if !part.name().ends_with(".xml") {
+            continue;
+        }
+        let mut xml = Vec::new();
+        // What was read is looked at even when the part's checksum is
+        // wrong at its end: calamine does not check it, and reads it.
+        let _ = part.read_to_end(&mut xml);
+        if let Some(bad) = reference_beyond_a_sheet(&xml) {
+            return Err(format!(
+                "the workbook names cell {bad}, beyond any Excel sheet (the last cell is {LAST_CELL}); save it again from Excel or WPS"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The first value of an `r` or `…ref` attribute (a cell, row or range)
+/// with more than three letters or seven digits in a row.
+fn reference_beyond_a_sheet(xml: &[u8]) -> Option<String> {
+    let too_long = |token: &[u8]| {
+        token
+            .chunk_by(|a, b| a.is_ascii_alphabetic() == b.is_ascii_alphabetic())
+            .any(|run| {
+                let letters = run[0].is_ascii_alphabetic();
+                (letters && run.len() > 3)
+                    || (!letters && run.iter().filter(|b| b.is_ascii_digit()).count() > 7)
+            })
+    };
+    let mut at = 0;
+    while let Some(lt) = xml[at..].iter().position(|&b| b == b'<') {
+        let mut j = at + lt + 1;
+        // The element's name, then its attributes up to the end of the tag.
+        while j < xml.len() && !xml[j].is_ascii_whitespace() && !b">/".contains(&xml[j]) {
+            j += 1;
+        }
+        loop {
+            while j < xml.len() && xml[j].is_ascii_whitespace() {
+                j += 1;
+            }
+            let name_start = j;
+            while j < xml.len() && !xml[j].is_ascii_whitespace() && !b"=>/".contains(&xml[j]) {
+                j += 1;
+            }
+            let name = &xml[name_start..j];
+            while j < xml.len() && xml[j].is_ascii_whitespace() {
+                j += 1;
+            }
+            if name.is_empty() || xml.get(j) != Some(&b'=') {
+                break;
+            }
+            j += 1;
+            while j < xml.len() && xml[j].is_ascii_whitespace() {
+                j += 1;
+            }
+            let Some(&quote) = xml.get(j).filter(|q| **q == b'"' || **q == b'\'') else {
+                break;
+            };
+            let Some(len) = xml[j + 1..].iter().position(|&b| b == quote) else {
+                break;
+            };
+            let value = &xml[j + 1..j + 1 + len];
+            j += len + 2;
+            if (name == b"r" || name.ends_with(b"ref"))
+                && value
+                    .split(|b| *b == b':' || b.is_ascii_whitespace())
+                    .any(too_long)
+            {
+                return Some(String::from_utf8_lossy(&value[..value.len().min(40)]).into_owned());
+            }
+        }
+        at = j.max(at + lt + 1);
+    }
+    None
 }
 
 /// Where each wanted column is, by its key or Chinese name.
@@ -541,6 +634,45 @@ mod tests {
             assert_eq!(nodes[1].level, GridLevel::Village);
             assert_eq!(nodes[0].responsible.as_deref(), Some("王建国"));
         }
+    }
+
+    #[test]
+    fn a_cell_beyond_any_sheet_is_refused_before_the_workbook_is_read() {
+        let refs = |xml: &str| reference_beyond_a_sheet(xml.as_bytes());
+        assert_eq!(
+            refs(r#"<c r="A1"/><c r='XFD1048576'/><dimension ref="A1:XFD1048576"/>"#),
+            None
+        );
+        assert_eq!(
+            refs(r#"<row r="1048576" spans="1:3"><c r="B2" t="s"><v>0</v></c></row>"#),
+            None
+        );
+        assert_eq!(
+            refs(r#"<selection sqref="A1 B2:C3"/><x r:id="rId1"/>"#),
+            None
+        );
+        assert_eq!(refs(r#"<c r="AAAAAAA1"/>"#).as_deref(), Some("AAAAAAA1"));
+        assert_eq!(refs(r#"<c  r = 'XFDA1' />"#).as_deref(), Some("XFDA1"));
+        assert_eq!(
+            refs(r#"<row r="12345678901"/>"#).as_deref(),
+            Some("12345678901")
+        );
+        assert_eq!(
+            refs(r#"<mergeCell ref="A1:ZZZZ9"/>"#).as_deref(),
+            Some("A1:ZZZZ9")
+        );
+        assert_eq!(
+            refs(r#"<c r="A1"><f>ref="AAAAAAA1"</f></c>"#),
+            None,
+            "text, not an attribute"
+        );
+        assert_eq!(refs("<c r=\"A1"), None, "cut off");
+
+        // A workbook the fuzzer made that once overflowed calamine's count
+        // (its first byte picks the file kind in the fuzz target).
+        let found = include_bytes!("../../fuzz/seeds/import_rows/workbook-cell-beyond-sheet");
+        let err = rows_of(FileKind::Workbook, &found[1..]).unwrap_err();
+        assert!(err.contains("beyond any Excel sheet"), "{err}");
     }
 
     #[test]
