@@ -9,6 +9,11 @@
 //! the server's rules and apply path ([`SqliteStore::append_batch`]), so the
 //! state, the trail, the counters and the free-text index are what they
 //! would be after the same pushes; only the commits are batched.
+//!
+//! Hazards go in in the order they were found, as phones that sync every
+//! day or two deliver them, so the rows lie on disk roughly in time order
+//! as on a working server (each hazard's later steps follow its report at
+//! once).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -385,9 +390,20 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     );
 
     let checks = a.hazards / 10;
+    // How long ago each hazard was found, oldest first.
+    let mut ages: Vec<i64> = (0..a.hazards)
+        .map(|_| rng.random_range(3_600..DAYS * 86_400))
+        .collect();
+    ages.sort_unstable_by(|a, b| b.cmp(a));
     let mut last_report = Instant::now();
-    for i in 0..a.hazards {
-        hazard(&mut batch, &mut rng, &towns, now)?;
+    for (i, age) in ages.into_iter().enumerate() {
+        hazard(
+            &mut batch,
+            &mut rng,
+            &towns,
+            now,
+            now - Duration::seconds(age),
+        )?;
         if last_report.elapsed().as_secs() >= 10 {
             last_report = Instant::now();
             let secs = started.elapsed().as_secs_f64();
@@ -431,6 +447,7 @@ fn hazard(
     rng: &mut StdRng,
     towns: &[Town],
     now: DateTime<Utc>,
+    found: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     let town = &towns[rng.random_range(0..towns.len())];
     let grid = town.grids[rng.random_range(0..town.grids.len())].clone();
@@ -440,7 +457,6 @@ fn hazard(
     } else {
         HazardLevel::General
     };
-    let found = now - Duration::seconds(rng.random_range(3_600..DAYS * 86_400));
     let age = (now - found).num_days();
     let target = target(rng, age);
     let hazard = HazardId::new();
