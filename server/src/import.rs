@@ -141,7 +141,7 @@ pub fn rows_of(kind: FileKind, bytes: &[u8]) -> Result<Vec<Vec<String>>, String>
     Ok(match kind {
         FileKind::Workbook => {
             use calamine::Reader;
-            check_cell_references(bytes)?;
+            check_workbook(bytes, MAX_UNPACKED)?;
             let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
                 .map_err(|e| format!("not a readable Excel workbook (.xlsx): {e}"))?;
             let range = wb
@@ -173,28 +173,42 @@ pub fn rows_of(kind: FileKind, bytes: &[u8]) -> Result<Vec<Vec<String>>, String>
 /// The last cell of any Excel sheet.
 const LAST_CELL: &str = "XFD1048576";
 
-/// Refuses a workbook whose XML names a cell beyond any sheet (a column of
-/// more than three letters or a row of more than seven digits) before
-/// calamine reads it: calamine adds such references up in 32 bits, which
-/// overflows (a panic in a checked build, a wrong position otherwise).
-/// A file that is not a zip (an old `.xls`) is left to calamine.
-fn check_cell_references(bytes: &[u8]) -> Result<(), String> {
+/// What a workbook's parts may unpack to in all. A county's grid or point
+/// list is a few MB of XML; a small file of repeated bytes can unpack to a
+/// thousand times its size, which would be held in memory here and again in
+/// calamine.
+const MAX_UNPACKED: u64 = 128 * 1024 * 1024;
+
+/// Refuses a workbook before calamine reads it when its parts unpack to
+/// more than [`MAX_UNPACKED`], or its XML names a cell beyond any sheet (a
+/// column of more than three letters or a row of more than seven digits):
+/// calamine adds such references up in 32 bits, which overflows (a panic
+/// in a checked build, a wrong position otherwise). A file that is not a
+/// zip (an old `.xls`) is left to calamine.
+fn check_workbook(bytes: &[u8], max_unpacked: u64) -> Result<(), String> {
     use std::io::Read;
     let Ok(mut zip) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
         return Ok(());
     };
+    let mut left = max_unpacked;
+    let mut data = Vec::new();
     for i in 0..zip.len() {
-        let mut part = zip
+        let part = zip
             .by_index(i)
             .map_err(|e| format!("not a readable Excel workbook (.xlsx): {e}"))?;
-        if !part.name().ends_with(".xml") {
-            continue;
-        }
-        let mut xml = Vec::new();
+        let xml = part.name().ends_with(".xml");
+        data.clear();
         // What was read is looked at even when the part's checksum is
         // wrong at its end: calamine does not check it, and reads it.
-        let _ = part.read_to_end(&mut xml);
-        if let Some(bad) = reference_beyond_a_sheet(&xml) {
+        let _ = part.take(left + 1).read_to_end(&mut data);
+        if data.len() as u64 > left {
+            return Err(format!(
+                "the workbook unpacks to more than {} MB, far more than any list of grids or points; check that it is the right file, or split it",
+                max_unpacked / (1024 * 1024)
+            ));
+        }
+        left -= data.len() as u64;
+        if let Some(bad) = xml.then(|| reference_beyond_a_sheet(&data)).flatten() {
             return Err(format!(
                 "the workbook names cell {bad}, beyond any Excel sheet (the last cell is {LAST_CELL}); save it again from Excel or WPS"
             ));
@@ -673,6 +687,36 @@ mod tests {
         let found = include_bytes!("../../fuzz/seeds/import_rows/workbook-cell-beyond-sheet");
         let err = rows_of(FileKind::Workbook, &found[1..]).unwrap_err();
         assert!(err.contains("beyond any Excel sheet"), "{err}");
+    }
+
+    #[test]
+    fn a_workbook_that_unpacks_beyond_the_bound_is_refused_before_it_is_read() {
+        use std::io::Write;
+        let real = xlsx(&[&["code", "name"], &["510001", "青石镇"]]);
+        check_workbook(&real, MAX_UNPACKED).unwrap();
+        let unpacked = |b: &[u8]| {
+            let mut zip = zip::ZipArchive::new(std::io::Cursor::new(b)).unwrap();
+            (0..zip.len())
+                .map(|i| zip.by_index(i).unwrap().size())
+                .sum::<u64>()
+        };
+        // The real workbook fits a bound of its own size, and not one byte less.
+        check_workbook(&real, unpacked(&real)).unwrap();
+        let err = check_workbook(&real, unpacked(&real) - 1).unwrap_err();
+        assert!(err.contains("unpacks to more than"), "{err}");
+
+        // A part that is not XML counts too: calamine reads the `.rels`.
+        let mut bomb = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let deflated = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        bomb.start_file("xl/_rels/workbook.xml.rels", deflated)
+            .unwrap();
+        bomb.write_all(&vec![b' '; 3 << 20]).unwrap();
+        let bomb = bomb.finish().unwrap().into_inner();
+        assert!(bomb.len() < 64 << 10, "{} bytes packed", bomb.len());
+        let err = check_workbook(&bomb, 2 << 20).unwrap_err();
+        assert!(err.contains("more than 2 MB"), "{err}");
+        check_workbook(&bomb, 4 << 20).unwrap();
     }
 
     #[test]
