@@ -9,7 +9,7 @@ use gridsafe_core::{Event, EventBody, GridCode, StableKey};
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 
 use super::project::{project_record, refold_hazard, refold_task};
-use super::{SqliteStore, backend, exec, json_col, now_text, one};
+use super::{SqliteStore, backend, exec, json_col, now_text, one, parse_col};
 use crate::calendar::local_day;
 use crate::store::{AppendOutcome, Judge, Rejection, StoreError, StoreResult, full_disk};
 
@@ -58,32 +58,14 @@ pub(super) fn apply_event(
     let entity = ev.body.entity();
     let record_grid: Option<GridCode> = match (&ev.body, entity) {
         (EventBody::HazardReported(r), _) => Some(r.grid.clone()),
-        (EventBody::AccidentImpactJudged(j), _) => one(
+        (EventBody::AccidentImpactJudged(j), _) => stored_grid(
             tx,
             "SELECT grid_code FROM accidents WHERE id = ?1",
-            [j.accident.to_string()],
-            |r| r.get::<_, String>(0),
-        )
-        .optional()
-        .map_err(backend)?
-        .map(|g| {
-            g.parse()
-                .map_err(|e| StoreError::Backend(anyhow::anyhow!("{e}")))
-        })
-        .transpose()?,
-        (_, EntityRef::Hazard(h)) => one(
-            tx,
-            "SELECT grid FROM hazards WHERE id = ?1",
-            [h.to_string()],
-            |r| r.get::<_, String>(0),
-        )
-        .optional()
-        .map_err(backend)?
-        .map(|g| {
-            g.parse()
-                .map_err(|e| StoreError::Backend(anyhow::anyhow!("{e}")))
-        })
-        .transpose()?,
+            &j.accident.to_string(),
+        )?,
+        (_, EntityRef::Hazard(h)) => {
+            stored_grid(tx, "SELECT grid FROM hazards WHERE id = ?1", &h.to_string())?
+        }
         _ => ev.body.grid().cloned(),
     };
     let warnings = match judge.judge(ev, record_grid.as_ref()) {
@@ -210,6 +192,13 @@ pub(super) fn apply_event(
         _ => None,
     };
     Ok(Ok((cursor, superseded, warnings)))
+}
+
+/// The grid of a stored record, by a query of its one grid column.
+fn stored_grid(tx: &Transaction, sql: &str, id: &str) -> StoreResult<Option<GridCode>> {
+    one(tx, sql, [id], |r| parse_col::<GridCode>(r.get(0)?))
+        .optional()
+        .map_err(backend)
 }
 
 /// A task's check must name a task the server holds and one of its

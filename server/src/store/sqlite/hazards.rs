@@ -9,7 +9,7 @@ use gridsafe_core::{GridCode, HazardId, StableKey};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{SqliteStore, codes_json, json_col, parse_col};
+use super::{SqliteStore, codes_json, json_col, parse_col, trail_row};
 use crate::store::rollup::rollup_rows;
 use crate::store::{HazardCell, HazardQuery, HazardSort, HazardTotal, StoreResult, TrailEvent};
 
@@ -43,13 +43,7 @@ pub(super) fn hazard(
         let mut stmt =
             c.prepare_cached("SELECT cursor, received_at, body FROM events WHERE entity = ?1")?;
         let mut trail = stmt
-            .query_map([id.to_string()], |r| {
-                Ok(TrailEvent {
-                    cursor: r.get::<_, i64>(0)? as u64,
-                    received_at: parse_col(r.get(1)?)?,
-                    event: json_col(&r.get::<_, String>(2)?)?,
-                })
-            })?
+            .query_map([id.to_string()], trail_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         trail.sort_by(|a, b| hazard::clock_order(&a.event, &b.event));
         Ok(Some((state, trail)))

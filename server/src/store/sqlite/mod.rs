@@ -166,6 +166,15 @@ impl SqliteStore {
     }
 }
 
+/// A row of `cursor, received_at, body` from `events`.
+fn trail_row(r: &rusqlite::Row) -> rusqlite::Result<TrailEvent> {
+    Ok(TrailEvent {
+        cursor: r.get::<_, i64>(0)? as u64,
+        received_at: parse_col(r.get(1)?)?,
+        event: json_col(&r.get::<_, String>(2)?)?,
+    })
+}
+
 /// [`exec`] for a query of one row.
 fn one<T>(
     tx: &Connection,

@@ -134,18 +134,21 @@ pub(super) fn project_record(
     Ok(())
 }
 
+/// All stored events of one record, in the order they arrived.
+fn entity_events(tx: &Transaction, id: &str) -> StoreResult<Vec<Event>> {
+    let mut stmt = tx
+        .prepare_cached("SELECT body FROM events WHERE entity = ?1")
+        .map_err(backend)?;
+    let rows = stmt
+        .query_map([id], |r| json_col::<Event>(&r.get::<_, String>(0)?))
+        .map_err(backend)?;
+    rows.collect::<rusqlite::Result<_>>().map_err(backend)
+}
+
 /// Re-folds a task from its stored events and rewrites its row and targets.
 pub(super) fn refold_task(tx: &Transaction, t: TaskId, cursor: u64) -> StoreResult<()> {
     let id = t.to_string();
-    let events: Vec<Event> = {
-        let mut stmt = tx
-            .prepare_cached("SELECT body FROM events WHERE entity = ?1")
-            .map_err(backend)?;
-        let rows = stmt
-            .query_map([&id], |r| json_col::<Event>(&r.get::<_, String>(0)?))
-            .map_err(backend)?;
-        rows.collect::<rusqlite::Result<_>>().map_err(backend)?
-    };
+    let events = entity_events(tx, &id)?;
     let state = task::fold(&events).map_err(|e| StoreError::Backend(e.into()))?;
     tx.execute(
         "INSERT OR REPLACE INTO tasks (id, kind, grid_code, sector, title, due_date, status, created_at,
@@ -249,13 +252,7 @@ pub(super) fn refold_hazard(
     let events: Vec<Event> = if old.is_none() {
         vec![new.clone()]
     } else {
-        let mut stmt = tx
-            .prepare_cached("SELECT body FROM events WHERE entity = ?1")
-            .map_err(backend)?;
-        let rows = stmt
-            .query_map([&id], |r| json_col::<Event>(&r.get::<_, String>(0)?))
-            .map_err(backend)?;
-        rows.collect::<rusqlite::Result<_>>().map_err(backend)?
+        entity_events(tx, &id)?
     };
     let state = hazard::fold(&events).map_err(|e| StoreError::Backend(e.into()))?;
     let day = local_day(state.reported_at).to_string();

@@ -9,7 +9,7 @@ use gridsafe_core::{GridCode, TaskId};
 use rusqlite::{OptionalExtension, params};
 
 use super::hazards::hazard_cell;
-use super::{SqliteStore, codes_json, json_col, parse_col};
+use super::{SqliteStore, codes_json, json_col, parse_col, trail_row};
 use crate::store::{
     PeriodCounts, PeriodRecords, PointStatus, RecordKind, StoreResult, TrailEvent, records,
 };
@@ -324,12 +324,4 @@ fn record_table(kind: RecordKind) -> (&'static str, &'static str) {
         RecordKind::Promise => ("promises", "signed_on"),
         RecordKind::Accident => ("accidents", "occurred_day"),
     }
-}
-
-fn trail_row(r: &rusqlite::Row) -> rusqlite::Result<TrailEvent> {
-    Ok(TrailEvent {
-        cursor: r.get::<_, i64>(0)? as u64,
-        received_at: parse_col(r.get(1)?)?,
-        event: json_col(&r.get::<_, String>(2)?)?,
-    })
 }
