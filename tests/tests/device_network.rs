@@ -68,6 +68,13 @@ fn a_photo_cut_mid_upload_resumes_from_the_servers_offset() {
     assert!(ok, "the sync resumes within its retries: {err} {counts}");
     assert_eq!(proxy.cuts(), 1, "the link was cut once");
     assert_eq!(counts["blobs_uploaded"], 1);
+    // A photo never sent goes up without asking first; the cut is the one
+    // time the phone asks the server how much it holds.
+    assert_eq!(
+        blob_requests(&server, "HEAD", &hash),
+        1,
+        "asked once, after the cut"
+    );
     // Resumed, not restarted: what went up is the photo once, plus at most
     // the chunk that was cut and the small requests around it.
     let sent = proxy.up_bytes();
@@ -140,12 +147,19 @@ fn a_cut_that_ends_the_sync_is_resumed_by_the_next_one() {
         held > 0 && held < size,
         "the server holds part of it: {held}"
     );
+    assert_eq!(
+        blob_requests(&server, "HEAD", &hash),
+        1,
+        "only the office asked: the phone sent its new photo straight away"
+    );
 
     // ...and the next one sends only the rest.
     proxy.set_down(false);
     proxy.reset_count();
     let counts = phone.sync_ok();
     assert_eq!(counts["blobs_uploaded"], 1, "{counts}");
+    // The phone remembered that it had begun, and asked where to go on.
+    assert_eq!(blob_requests(&server, "HEAD", &hash), 2);
     let sent = proxy.up_bytes();
     assert!(
         sent < size - held + 40_000,
@@ -216,4 +230,16 @@ fn a_revoked_sign_in_stops_sync_and_keeps_the_data() {
     assert_ne!(other.status()["device"], old.as_str());
     other.add_hazard("V1", &[]);
     assert_eq!(other.sync_ok()["accepted"], 1);
+}
+
+/// How many requests of `method` for this photo the server has answered,
+/// from its log.
+fn blob_requests(server: &TestServer, method: &str, hash: &str) -> usize {
+    let log = std::fs::read_to_string(server.data_dir().join("server.log")).unwrap();
+    let path = format!("/api/v1/blobs/{hash}");
+    log.lines()
+        .filter(|l| {
+            l.contains("finished processing request") && l.contains(&path) && l.contains(method)
+        })
+        .count()
 }

@@ -114,6 +114,15 @@ pub const MIGRATIONS: &[&str] = &[
         message     TEXT
     );
     "#,
+    // 3: whether any of a photo's bytes may have gone up. A photo never sent
+    // is sent without first asking the server how much of it it holds (a
+    // round trip less a photo, which on a 2G link is most of a small
+    // photo's time); one that may have been cut off half-way asks. Photos
+    // from before this column ask, as they always did.
+    r#"
+    ALTER TABLE photos ADD COLUMN upload_started INTEGER NOT NULL DEFAULT 0;
+    UPDATE photos SET upload_started = 1;
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -174,7 +183,9 @@ mod tests {
             conn.execute_batch(
                 "INSERT INTO meta VALUES ('device_id', 'd');
                  INSERT INTO outbox (seq, event_id, kind, entity_kind, entity_id, urgent, created_at)
-                 VALUES (1, 'e1', 'hazard_reported', 'hazard', 'h1', 0, '2026-06-01T00:00:00Z');",
+                 VALUES (1, 'e1', 'hazard_reported', 'hazard', 'h1', 0, '2026-06-01T00:00:00Z');
+                 INSERT INTO photos (hash, bytes, width, height, created_at)
+                 VALUES ('p1', 1, 1, 1, '2026-06-01T00:00:00Z');",
             )
             .unwrap();
         }
@@ -216,6 +227,32 @@ mod tests {
                 .query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0))
                 .unwrap();
             assert_eq!(outbox, i64::from(start >= 1), "from {start}");
+            // A photo from before the upload flag may have gone up in part,
+            // so it asks the server first; a new one starts unsent.
+            if (1..3).contains(&start) {
+                let started: bool = conn
+                    .query_row(
+                        "SELECT upload_started FROM photos WHERE hash = 'p1'",
+                        [],
+                        |r| r.get(0),
+                    )
+                    .unwrap();
+                assert!(started, "from {start}");
+            }
+            conn.execute(
+                "INSERT INTO photos (hash, bytes, width, height, created_at)
+                 VALUES ('p2', 1, 1, 1, '2026-06-02T00:00:00Z')",
+                [],
+            )
+            .unwrap();
+            let started: bool = conn
+                .query_row(
+                    "SELECT upload_started FROM photos WHERE hash = 'p2'",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert!(!started, "from {start}");
             // The newest tables work whatever the starting point.
             conn.execute(
                 "INSERT OR IGNORE INTO grids VALUES ('T', '某镇', NULL, 'town', NULL)",

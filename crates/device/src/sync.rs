@@ -29,7 +29,7 @@ use rusqlite::{Connection, params};
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::api::{ApiError, Client, ClientOptions};
+use crate::api::{ApiError, Client, ClientOptions, UploadState};
 use crate::enroll;
 use crate::error::DeviceError;
 use crate::outbox;
@@ -459,7 +459,20 @@ fn upload(
                 continue;
             }
         };
-        match upload_one(client, &hash, &bytes, opts, progress) {
+        // Marked before the first byte goes: if the app dies mid-upload,
+        // the next sync asks the server where it got to.
+        let started = store.conn().query_row(
+            "SELECT upload_started FROM photos WHERE hash = ?1",
+            [hash.as_str()],
+            |r| r.get::<_, bool>(0),
+        )?;
+        if !started {
+            store.conn().execute(
+                "UPDATE photos SET upload_started = 1 WHERE hash = ?1",
+                [hash.as_str()],
+            )?;
+        }
+        match upload_one(client, &hash, &bytes, started, opts, progress) {
             Ok(sent) => {
                 store.conn().execute(
                     "UPDATE photos SET uploaded_at = ?2 WHERE hash = ?1",
@@ -480,18 +493,28 @@ fn upload(
     Ok(failures)
 }
 
-/// Uploads one blob from wherever the server's copy stops. Returns whether
-/// any bytes had to be sent.
+/// Uploads one blob from wherever the server's copy stops: asked first if
+/// the upload was `started` before, from the start otherwise (a server
+/// that holds some of it after all answers with its offset). Returns
+/// whether any bytes had to be sent.
 fn upload_one(
     client: &Client,
     hash: &PhotoHash,
     bytes: &[u8],
+    started: bool,
     opts: &SyncOptions,
     progress: &dyn Progress,
 ) -> Result<bool, ApiError> {
     let total = bytes.len() as u64;
     let chunk = opts.chunk_size.max(1) as u64;
-    let mut state = retry(opts, || client.blob_state(hash))?;
+    let mut state = if started {
+        retry(opts, || client.blob_state(hash))?
+    } else {
+        UploadState {
+            offset: 0,
+            complete: false,
+        }
+    };
     if state.complete {
         progress.advance(total);
         return Ok(false);
