@@ -222,40 +222,30 @@ fn exact_28pt() -> LineSpacing {
         .line(560)
 }
 
+/// A run of `text` at `size` (half-points) in `font`.
+fn text_run(text: &str, size: usize, font: &str) -> Run {
+    Run::new().add_text(text).size(size).fonts(fonts(font))
+}
+
 fn title(text: &str) -> Paragraph {
     Paragraph::new()
         .align(AlignmentType::Center)
         .line_spacing(LineSpacing::new().before(240).after(240))
-        .add_run(
-            Run::new()
-                .add_text(text)
-                .size(SIZE_TITLE)
-                .fonts(fonts(HEADING_FONT)),
-        )
+        .add_run(text_run(text, SIZE_TITLE, HEADING_FONT))
 }
 
 fn centered(text: &str) -> Paragraph {
     Paragraph::new()
         .align(AlignmentType::Center)
         .line_spacing(exact_28pt())
-        .add_run(
-            Run::new()
-                .add_text(text)
-                .size(SIZE_BODY)
-                .fonts(fonts(BODY_FONT)),
-        )
+        .add_run(text_run(text, SIZE_BODY, BODY_FONT))
 }
 
 fn heading(text: &str) -> Paragraph {
     Paragraph::new()
         .line_spacing(exact_28pt())
         .indent(None, Some(SpecialIndentType::FirstLine(640)), None, None)
-        .add_run(
-            Run::new()
-                .add_text(text)
-                .size(SIZE_BODY)
-                .fonts(fonts(HEADING_FONT)),
-        )
+        .add_run(text_run(text, SIZE_BODY, HEADING_FONT))
 }
 
 fn body(text: &str) -> Paragraph {
@@ -263,31 +253,22 @@ fn body(text: &str) -> Paragraph {
         .align(AlignmentType::Both)
         .line_spacing(exact_28pt())
         .indent(None, Some(SpecialIndentType::FirstLine(640)), None, None)
-        .add_run(
-            Run::new()
-                .add_text(text)
-                .size(SIZE_BODY)
-                .fonts(fonts(BODY_FONT)),
-        )
+        .add_run(text_run(text, SIZE_BODY, BODY_FONT))
 }
 
 fn right(text: &str) -> Paragraph {
     Paragraph::new()
         .align(AlignmentType::Right)
         .line_spacing(exact_28pt())
-        .add_run(
-            Run::new()
-                .add_text(text)
-                .size(SIZE_BODY)
-                .fonts(fonts(BODY_FONT)),
-        )
+        .add_run(text_run(text, SIZE_BODY, BODY_FONT))
 }
 
 fn cell(text: &str, head: bool) -> TableCell {
-    let run = Run::new()
-        .add_text(text)
-        .size(SIZE_TABLE)
-        .fonts(fonts(if head { HEADING_FONT } else { BODY_FONT }));
+    let run = text_run(
+        text,
+        SIZE_TABLE,
+        if head { HEADING_FONT } else { BODY_FONT },
+    );
     TableCell::new().add_paragraph(Paragraph::new().align(AlignmentType::Center).add_run(run))
 }
 
