@@ -25,7 +25,7 @@ use gridsafe_core::access::Scope;
 use gridsafe_core::event::*;
 use gridsafe_core::location::{Location, LocationSource};
 use gridsafe_core::point::MonitoringPoint;
-use gridsafe_core::reading::{self, ReadingType, ReadingValue, Readings};
+use gridsafe_core::reading::ReadingValue;
 use gridsafe_core::validate::{Limits, Warning};
 use gridsafe_core::{
     CheckId, DeviceId, Event, EventBody, EventId, GridCode, GridLevel, GridNode, HazardId,
@@ -33,6 +33,7 @@ use gridsafe_core::{
 };
 use gridsafe_server::auth::{Caller, hash_password};
 use gridsafe_server::catalog::Catalog;
+use gridsafe_server::demo::calm_readings;
 use gridsafe_server::store::sqlite::SqliteStore;
 use gridsafe_server::store::{Judge, Rejection, Store, UserRecord};
 use gridsafe_server::sync::rules::Rules;
@@ -632,21 +633,4 @@ fn check(
             photos: vec![],
         }),
     )
-}
-
-/// The required readings of a kind, each at a calm value.
-fn calm_readings(kind: PointKind) -> Readings {
-    reading::specs(kind)
-        .iter()
-        .filter(|s| s.required)
-        .map(|s| {
-            let v = match s.ty {
-                ReadingType::Flag => ReadingValue::Flag(!s.alarm_when.unwrap_or(true)),
-                ReadingType::Number { min, max, .. } => {
-                    ReadingValue::Number(min + (max - min) * 0.05)
-                }
-            };
-            (s.key.to_owned(), v)
-        })
-        .collect()
 }

@@ -735,8 +735,9 @@ impl Seeder<'_> {
     }
 }
 
-/// The required readings of a kind, each at a calm value.
-fn calm_readings(kind: PointKind) -> Readings {
+/// The required readings of a kind, each at a calm value (demo and load
+/// data).
+pub fn calm_readings(kind: PointKind) -> Readings {
     reading::specs(kind)
         .iter()
         .filter(|s| s.required)
