@@ -12,10 +12,20 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARTIFACTS, BASE, englishLeaks, horizontalOverflow, launch, shot, signIn } from './browser.mjs';
+import {
+  ARTIFACTS,
+  BASE,
+  USERS,
+  api,
+  englishLeaks,
+  freshContext,
+  horizontalOverflow,
+  launch,
+  shot,
+  signIn,
+} from './browser.mjs';
 
 const TOWN = '510001';
-const USERS = ['office', 'admin', 'inspector', 'inspector2', 'volunteer', 'wangwu'];
 
 let browser;
 before(async () => {
@@ -25,23 +35,10 @@ after(async () => {
   await browser?.close();
 });
 
-async function freshContext() {
-  for (const p of browser.context.pages()) await p.close();
-  await browser.context.clearCookies();
-  await browser.context.newPage();
-  return browser.context;
-}
-
-async function api(page, path) {
-  const r = await page.request.get(`${BASE}${path}`);
-  assert.equal(r.status(), 200, `${path}: ${await r.text()}`);
-  return r.json();
-}
-
 const year = new Intl.DateTimeFormat('en', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(new Date());
 
 test('zh-CN: ranking, drill-down, reminder, what-if, save and the duty report', async () => {
-  const page = await signIn(await freshContext(), 'office', 'demo-office', 'zh-CN');
+  const page = await signIn(await freshContext(browser), 'office', 'demo-office', 'zh-CN');
   await page.getByTestId('nav-assessment').click();
   await page.getByTestId('own-score').waitFor();
   const a = await api(page, `/api/v1/assessment?grid=${TOWN}&period=${year}`);
@@ -125,7 +122,7 @@ test('zh-CN: ranking, drill-down, reminder, what-if, save and the duty report', 
 });
 
 test('en: the assessment page in English', async () => {
-  const page = await signIn(await freshContext(), 'office', 'demo-office', 'en');
+  const page = await signIn(await freshContext(browser), 'office', 'demo-office', 'en');
   await page.goto(`${BASE}/#/assessment/${TOWN}`);
   await page.getByTestId('own-score').waitFor();
   await page.getByText('Ranking of the grids below').waitFor();
@@ -139,7 +136,7 @@ test('en: the assessment page in English', async () => {
 });
 
 test('zh-CN: the flood-season deduction is the points page\'s 汛期漏巡, point by point', async () => {
-  const page = await signIn(await freshContext(), 'office', 'demo-office', 'zh-CN');
+  const page = await signIn(await freshContext(browser), 'office', 'demo-office', 'zh-CN');
   const a = await api(page, `/api/v1/assessment?grid=${TOWN}&period=${year}`);
   const points = await api(page, `/api/v1/points?grid=${TOWN}&period=${year}`);
   const sum = await api(page, `/api/v1/grids/${TOWN}/summary?period=${year}`);
@@ -209,7 +206,7 @@ const VILLAGE = '510001-02';
 let marked = '';
 
 test('zh-CN: an accident marked of bad social impact vetoes, the banner links to it', async () => {
-  const context = await freshContext();
+  const context = await freshContext(browser);
   marked = await reportAccident(context.pages()[0], VILLAGE);
   const page = await signIn(context, 'office', 'demo-office', 'zh-CN');
   const before = await api(page, `/api/v1/assessment?grid=${TOWN}&period=${year}`);
@@ -254,7 +251,7 @@ test('zh-CN: an accident marked of bad social impact vetoes, the banner links to
 });
 
 test('zh-CN: the duty report reminder before 5 July and 5 January, none in between', async () => {
-  const page = await signIn(await freshContext(), 'office', 'demo-office', 'zh-CN');
+  const page = await signIn(await freshContext(browser), 'office', 'demo-office', 'zh-CN');
   for (const [on, period, due] of [
     [`${year}-06-20`, `${year}年上半年`, `${year}年7月5日`],
     [`${Number(year) + 1}-01-03`, `${year}年度`, `${Number(year) + 1}年1月5日`],
@@ -279,7 +276,7 @@ test('zh-CN: the duty report reminder before 5 July and 5 January, none in betwe
 });
 
 test('en: the veto banner and the reminder in English; the mark taken back', async () => {
-  const page = await signIn(await freshContext(), 'office', 'demo-office', 'en');
+  const page = await signIn(await freshContext(browser), 'office', 'demo-office', 'en');
   await page.goto(`${BASE}/#/assessment/${TOWN}?on=${year}-06-20`);
   const banner = page.getByTestId('own-veto');
   await banner.waitFor();

@@ -1,5 +1,6 @@
 // Launches Debian's chromium (never a downloaded browser) headless with a
 // fresh profile, and gives helpers the console's tests share.
+import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -9,6 +10,9 @@ import { chromium } from 'playwright-core';
 export const BASE = process.env.GRIDSAFE_BASE_URL ?? 'http://127.0.0.1:8080';
 export const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'artifacts', 'office');
 mkdirSync(ARTIFACTS, { recursive: true });
+
+/** The demo's account names: data, so they may show on a Chinese screen. */
+export const USERS = ['office', 'admin', 'inspector', 'inspector2', 'volunteer', 'wangwu'];
 
 export async function launch() {
   const profile = mkdtempSync(join(tmpdir(), 'gridsafe-chromium-'));
@@ -40,6 +44,21 @@ export async function launch() {
     if (/Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text());
   });
   return { context, close, cspViolations };
+}
+
+/** Signed out, with one fresh page open: cookies are per context. */
+export async function freshContext(browser) {
+  for (const p of browser.context.pages()) await p.close();
+  await browser.context.clearCookies();
+  await browser.context.newPage();
+  return browser.context;
+}
+
+/** A GET of the API as the page's session, which must answer 200. */
+export async function api(page, path) {
+  const r = await page.request.get(`${BASE}${path}`);
+  assert.equal(r.status(), 200, `${path}: ${await r.text()}`);
+  return r.json();
 }
 
 /** Opens the console in a locale and signs in. */

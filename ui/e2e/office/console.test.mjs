@@ -5,10 +5,20 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARTIFACTS, BASE, englishLeaks, horizontalOverflow, launch, shot, signIn } from './browser.mjs';
+import {
+  ARTIFACTS,
+  BASE,
+  USERS,
+  api,
+  englishLeaks,
+  freshContext,
+  horizontalOverflow,
+  launch,
+  shot,
+  signIn,
+} from './browser.mjs';
 
 // Account names and demo user data may be Latin; so may units and codes.
-const USERS = ['office', 'admin', 'inspector', 'inspector2', 'volunteer', 'wangwu'];
 
 let browser;
 before(async () => {
@@ -18,11 +28,9 @@ after(async () => {
   await browser?.close();
 });
 
+/** Each test signs in on a fresh page. */
 async function newPage() {
-  // Each test signs in on a fresh page (cookies are per context: sign out first).
-  for (const p of browser.context.pages()) await p.close();
-  await browser.context.clearCookies();
-  return browser.context.newPage();
+  return (await freshContext(browser)).pages()[0];
 }
 
 /** Asserts a zh-CN screen has nothing sticking out sideways and no English. */
@@ -30,12 +38,6 @@ async function checkZh(page, name, allow = []) {
   await shot(page, `zh-${name}`);
   assert.deepEqual(await horizontalOverflow(page), [], `${name}: horizontal overflow`);
   assert.deepEqual(await englishLeaks(page, [...USERS, ...allow]), [], `${name}: English in zh-CN`);
-}
-
-async function api(page, path) {
-  const r = await page.request.get(`${BASE}${path}`);
-  assert.equal(r.status(), 200, `${path}: ${await r.text()}`);
-  return r.json();
 }
 
 async function fill(page, testid, value) {

@@ -10,9 +10,19 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARTIFACTS, BASE, englishLeaks, horizontalOverflow, launch, shot, signIn } from './browser.mjs';
+import {
+  ARTIFACTS,
+  BASE,
+  USERS,
+  api,
+  englishLeaks,
+  freshContext,
+  horizontalOverflow,
+  launch,
+  shot,
+  signIn,
+} from './browser.mjs';
 
-const USERS = ['office', 'admin', 'inspector', 'inspector2', 'volunteer', 'wangwu'];
 const UI = join(ARTIFACTS, '..', '..', '..');
 const read = (p) => JSON.parse(readFileSync(join(UI, p), 'utf8'));
 const MESSAGES = {
@@ -35,19 +45,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-async function freshContext() {
-  for (const p of browser.context.pages()) await p.close();
-  await browser.context.clearCookies();
-  await browser.context.newPage();
-  return browser.context;
-}
-
-async function api(page, path) {
-  const r = await page.request.get(`${BASE}${path}`);
-  assert.equal(r.status(), 200, `${path}: ${await r.text()}`);
-  return r.json();
-}
 
 /**
  * Chinese in the console's own words on an English screen: headers, tabs,
@@ -80,7 +77,7 @@ for (const locale of ['zh-CN', 'en']) {
   const t = (key, values) => tx(locale, key, values);
 
   test(`${locale}: the records page, every tab`, async () => {
-    const page = await signIn(await freshContext(), 'office', 'demo-office', locale);
+    const page = await signIn(await freshContext(browser), 'office', 'demo-office', locale);
     const tasks = await api(page, '/api/v1/tasks');
     await page.goto(`${BASE}/#/records`);
     await page.getByTestId('task-link').first().waitFor();
@@ -113,7 +110,7 @@ for (const locale of ['zh-CN', 'en']) {
   });
 
   test(`${locale}: a task's detail: targets, checks, photo, the hazard raised; an overdue task escalates`, async () => {
-    const page = await signIn(await freshContext(), 'office', 'demo-office', locale);
+    const page = await signIn(await freshContext(browser), 'office', 'demo-office', locale);
     const tasks = await api(page, '/api/v1/tasks');
     const campaign = tasks.find((x) => x.title === '建筑施工安全专项整治');
     const overdue = tasks.find((x) => x.status === 'overdue');
