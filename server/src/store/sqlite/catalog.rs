@@ -2,7 +2,7 @@
 
 use gridsafe_core::point::MonitoringPoint;
 use gridsafe_core::{GridCode, GridNode, PhotoHash, StableKey};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{SqliteStore, backend, now_text, parse_col};
 use crate::store::{StoreResult, migrations};
@@ -62,7 +62,7 @@ pub(super) fn upsert_grids(store: &SqliteStore, nodes: &[GridNode]) -> StoreResu
             tx.execute_batch(migrations::ROLLUP_REBUILD)
                 .map_err(backend)?;
         }
-        SqliteStore::bump_catalog(tx).map_err(backend)
+        bump_catalog(tx).map_err(backend)
     })
 }
 
@@ -83,7 +83,7 @@ pub(super) fn upsert_points(store: &SqliteStore, points: &[MonitoringPoint]) -> 
             )
             .map_err(backend)?;
         }
-        SqliteStore::bump_catalog(tx).map_err(backend)
+        bump_catalog(tx).map_err(backend)
     })
 }
 
@@ -128,4 +128,12 @@ pub(super) fn blob_grids(store: &SqliteStore, sha: &PhotoHash) -> StoreResult<Ve
         stmt.query_map([sha.as_str()], |r| parse_col::<GridCode>(r.get(0)?))?
             .collect()
     })
+}
+
+fn bump_catalog(tx: &Transaction) -> rusqlite::Result<()> {
+    tx.execute(
+        "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'catalog_rev'",
+        [],
+    )?;
+    Ok(())
 }

@@ -6,6 +6,13 @@
 //! transaction. Readers use their own connections and see a consistent
 //! snapshot while the writer works. `synchronous=FULL`: an acknowledged push
 //! survives a power cut, not just a crash.
+//!
+//! By concept: `apply` takes one event through the rules into the log,
+//! `project` keeps the state of its record (hazards and tasks folded, the
+//! free-text index, the township records' rows), `sync` is the push and the
+//! pull, `hazards` the office's hazard queries, `township` the points,
+//! tasks, records and period counts, `accounts` the users, devices, tokens
+//! and inbox, and `catalog` the grid tree, the points and the photos.
 
 mod accounts;
 mod apply;
@@ -155,14 +162,6 @@ impl SqliteStore {
         let conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         conn.execute_batch("ANALYZE; PRAGMA optimize;")
             .map_err(backend)
-    }
-
-    fn bump_catalog(tx: &Transaction) -> rusqlite::Result<()> {
-        tx.execute(
-            "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'catalog_rev'",
-            [],
-        )?;
-        Ok(())
     }
 }
 
