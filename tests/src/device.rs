@@ -157,6 +157,14 @@ impl TestDevice {
     }
 
     /// One hazard from `list --json`.
+    /// The name (SHA-256) of a hazard's first photo.
+    pub fn first_photo(&self, id: &str) -> String {
+        self.hazard(id)["state"]["photos"][0]
+            .as_str()
+            .unwrap_or_else(|| panic!("hazard {id} has no photo"))
+            .to_owned()
+    }
+
     pub fn hazard(&self, id: &str) -> Value {
         self.list()["hazards"]
             .as_array()

@@ -450,6 +450,20 @@ impl Session {
         send(self.http.get(self.url(path)).bearer_auth(&self.token))
     }
 
+    /// The bytes of a stored photo, which the server must serve.
+    pub fn photo(&self, hash: &str) -> Vec<u8> {
+        self.http
+            .get(self.url(&format!("/api/v1/blobs/{hash}")))
+            .bearer_auth(&self.token)
+            .send()
+            .unwrap()
+            .error_for_status()
+            .unwrap_or_else(|e| panic!("photo {hash}: {e}"))
+            .bytes()
+            .unwrap()
+            .to_vec()
+    }
+
     pub fn post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
         send(
             self.http

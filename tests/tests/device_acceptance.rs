@@ -89,16 +89,6 @@ fn offline_hazard_survives_a_restart_and_two_cut_uploads_and_arrives_once() {
     );
     assert_eq!(detail["state"]["photos"].as_array().unwrap().len(), 2);
     for hash in &hashes {
-        let served = office
-            .http
-            .get(office.url(&format!("/api/v1/blobs/{hash}")))
-            .bearer_auth(&office.token)
-            .send()
-            .unwrap()
-            .error_for_status()
-            .unwrap()
-            .bytes()
-            .unwrap();
-        assert_eq!(&hex::encode(Sha256::digest(&served)), hash);
+        assert_eq!(&hex::encode(Sha256::digest(office.photo(hash))), hash);
     }
 }

@@ -95,15 +95,7 @@ fn thirty_hazards_with_three_photos_each_arrive_whole_over_a_bad_link() {
     // Every photo is on the server, whole.
     let office = server.login("office");
     for hash in &hashes {
-        let served = office
-            .http
-            .get(office.url(&format!("/api/v1/blobs/{hash}")))
-            .bearer_auth(&office.token)
-            .send()
-            .unwrap()
-            .bytes()
-            .unwrap();
-        assert_eq!(&hex::encode(Sha256::digest(&served)), hash);
+        assert_eq!(&hex::encode(Sha256::digest(office.photo(hash))), hash);
     }
     for id in &ids {
         let (status, v) = office.get(&format!("/api/v1/hazards/{id}"));

@@ -68,19 +68,9 @@ fn record_offline_sync_confirm_rectify_verify() {
     assert_eq!(h["sync"], "accepted");
     let hash = h["state"]["photos"][0].as_str().unwrap().to_owned();
     let office = server.login("office");
-    let resp = office
-        .http
-        .get(office.url(&format!("/api/v1/blobs/{hash}")))
-        .bearer_auth(&office.token)
-        .send()
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    let served = resp.bytes().unwrap();
+    let served = office.photo(&hash);
     assert_eq!(hex::encode(Sha256::digest(&served)), hash);
-    assert_eq!(
-        served.as_ref(),
-        std::fs::read(phone.stored_photo(&hash)).unwrap()
-    );
+    assert_eq!(served, std::fs::read(phone.stored_photo(&hash)).unwrap());
 
     // The office confirms; the device sees it after a sync.
     let hazard: HazardId = id.parse().unwrap();

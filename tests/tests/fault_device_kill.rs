@@ -228,13 +228,11 @@ fn missing_or_damaged_photo_is_reported_and_sync_goes_on() {
         .iter()
         .map(|p| phone.add_hazard("V1", &["--photo", p.to_str().unwrap()]))
         .collect();
-    let hash_of = |id: &str| {
-        phone.hazard(id)["state"]["photos"][0]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
-    let (lost, spoilt, fine) = (hash_of(&ids[0]), hash_of(&ids[1]), hash_of(&ids[2]));
+    let (lost, spoilt, fine) = (
+        phone.first_photo(&ids[0]),
+        phone.first_photo(&ids[1]),
+        phone.first_photo(&ids[2]),
+    );
     std::fs::remove_file(phone.stored_photo(&lost)).unwrap();
     let mut bytes = std::fs::read(phone.stored_photo(&spoilt)).unwrap();
     let mid = bytes.len() / 2;
